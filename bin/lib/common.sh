@@ -43,7 +43,11 @@ vnsnap_ensure_built() {
   fi
   vnsnap_ensure_toolchain
   vnsnap_log "building $module"
-  (cd "$VNSNAP_ROOT" && mvn -q -B -DskipTests -pl "$module" -am package) >&2 || vnsnap_die "build of $module failed"
+  local log; log="$(mktemp)"
+  if ! (cd "$VNSNAP_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests -pl "$module" -am package) >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; vnsnap_die "build of $module failed"
+  fi
+  rm -f "$log"
   mkdir -p "$VNSNAP_ROOT/$module/target/lib" && touch "$stamp"
 }
 
