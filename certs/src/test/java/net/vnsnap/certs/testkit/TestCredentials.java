@@ -54,6 +54,17 @@ public final class TestCredentials {
 
     /** A signed privilege credential chain for {@code target}; the outermost credential is the last level's. */
     public static String chain(Identity authority, Identity target, String targetUrn, List<Level> levels, String sigAlg) {
+        List<Identity> signers = new ArrayList<>();
+        List<Identity> targets = new ArrayList<>();
+        for (int i = 0; i < levels.size(); i++) {
+            signers.add(i == 0 ? authority : levels.get(i - 1).owner());
+            targets.add(target);
+        }
+        return chain(signers, targets, levels, sigAlg);
+    }
+
+    /** As above with an explicit signer and target per level, to build broken delegations. */
+    public static String chain(List<Identity> signers, List<Identity> targets, List<Level> levels, String sigAlg) {
         Document doc = SafeXml.documentBuilder().newDocument();
         Element root = doc.createElement("signed-credential");
         doc.appendChild(root);
@@ -61,8 +72,8 @@ public final class TestCredentials {
         Element inner = null;
         for (int i = 0; i < levels.size(); i++) {
             Level l = levels.get(i);
-            Element c = credential(doc, "ref" + i, "privilege", TestPki.pem(l.owner().chain().subList(0, 1)),
-                    urnOf(l.owner()), TestPki.pem(target.chain()), targetUrn, l.expires());
+            Element c = credential(doc, "ref" + i, "privilege", TestPki.pem(l.owner().chain()),
+                    urnOf(l.owner()), TestPki.pem(targets.get(i).chain()), urnOf(targets.get(i)), l.expires());
             Element privs = add(doc, c, "privileges", null);
             for (Grant g : l.grants()) {
                 Element p = add(doc, privs, "privilege", null);
@@ -78,7 +89,7 @@ public final class TestCredentials {
         root.appendChild(inner);
         Element sigs = add(doc, root, "signatures", null);
         for (int i = 0; i < levels.size(); i++) {
-            Identity signer = i == 0 ? authority : levels.get(i - 1).owner();
+            Identity signer = signers.get(i);
             sign(sigs, creds.get(i), signer.key(), signer.chain(), sigAlg);
         }
         return SafeXml.toString(doc, false);
@@ -151,7 +162,11 @@ public final class TestCredentials {
             DOMSignContext ctx = new DOMSignContext(key, sigs);
             ctx.setIdAttributeNS(cred, XML_NS, "id");
             XMLSignature sig = f.newXMLSignature(si, ki);
+            // Inclusive C14N 1.0 copies inherited xml:* attributes onto SignedInfo, so the Signature's xml:id must be
+            // in scope while signing; the JDK cannot add it to Signature first, so it sits on the parent meanwhile.
+            sigs.setAttributeNS(XML_NS, "xml:id", "Sig_" + id);
             sig.sign(ctx);
+            sigs.removeAttributeNS(XML_NS, "id");
             Element sigEl = (Element) sigs.getLastChild();
             sigEl.setAttributeNS(XML_NS, "xml:id", "Sig_" + id);
         } catch (Exception e) {
