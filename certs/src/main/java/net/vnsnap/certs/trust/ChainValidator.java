@@ -44,6 +44,11 @@ public final class ChainValidator {
         return roots;
     }
 
+    /** How many verified chains are cached now (0 when caching is off); for tests. */
+    int cachedChains() {
+        return cache == null ? 0 : cache.size();
+    }
+
     /** Validates {@code leaf} at the clock's current time, using {@code intermediates} (may be empty) to build the path. */
     public ValidatedChain validate(X509Certificate leaf, List<X509Certificate> intermediates) throws ChainException {
         Instant now = clock.instant();
