@@ -1,0 +1,141 @@
+package net.vnsnap.am.api.v3;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import net.vnsnap.am.api.ApiCall;
+import net.vnsnap.am.api.GeniResponse;
+import net.vnsnap.am.api.Options;
+import net.vnsnap.am.api.RSpecVersions;
+import net.vnsnap.am.api.Wire;
+import net.vnsnap.certs.GeniCode;
+import net.vnsnap.certs.GeniException;
+import net.vnsnap.certs.rpc.RpcCaller;
+import net.vnsnap.certs.rpc.RpcEndpoint;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * AM API v3 on the wire: decodes each method's parameters, checks their types and the options the API
+ * requires, calls {@link AmApiV3}, and answers every outcome as {@code {code, value, output}}.
+ */
+public final class AmV3Endpoint implements RpcEndpoint {
+
+    private static final Logger LOG = LogManager.getLogger(AmV3Endpoint.class);
+
+    private final AmApiV3 api;
+
+    public AmV3Endpoint(AmApiV3 api) {
+        this.api = api;
+    }
+
+    @Override
+    public Object call(RpcCaller caller, String method, List<Object> params) {
+        try {
+            return dispatch(caller, method, params);
+        } catch (GeniException e) {
+            LOG.info("{} by {}: {} {}", method, caller.urn(), e.code(), e.getMessage());
+            return GeniResponse.error(e.code(), e.getMessage()).toWire();
+        } catch (RuntimeException e) {
+            return internalError(method, e);
+        }
+    }
+
+    private Object dispatch(RpcCaller caller, String method, List<Object> p) throws GeniException {
+        switch (method) {
+            case "GetVersion": {
+                if (p.size() > 1) {
+                    throw usage(method, "([options])");
+                }
+                Map<String, Object> wire = GeniResponse.success(api.getVersion(Wire.options(p.isEmpty() ? null : p.get(0)))).toWire();
+                wire.put("geni_api", 3);
+                return wire;
+            }
+            case "ListResources": {
+                expect(p, 2, method, "(credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(0)), Wire.options(p.get(1)));
+                RSpecVersions.requireGeni3(call.options(), RSpecVersions.Kind.ADVERTISEMENT);
+                String rspec = api.listResources(call);
+                return ok(call.options().bool("geni_compressed", false) ? Wire.compress(rspec) : rspec);
+            }
+            case "Allocate": {
+                expect(p, 4, method, "(slice_urn, credentials, rspec, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(3)));
+                return ok(api.allocate(call, Wire.string(p.get(0), "slice_urn"), Wire.string(p.get(2), "rspec"))
+                        .toWire(true, false, false));
+            }
+            case "Provision": {
+                expect(p, 3, method, "(urns, credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(2)));
+                RSpecVersions.requireGeni3(call.options(), RSpecVersions.Kind.MANIFEST);
+                return ok(api.provision(call, Wire.urns(p.get(0))).toWire(true, false, false));
+            }
+            case "Status": {
+                expect(p, 3, method, "(urns, credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(2)));
+                return ok(api.status(call, Wire.urns(p.get(0))).toWire(false, true, false));
+            }
+            case "Describe": {
+                expect(p, 3, method, "(urns, credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(2)));
+                RSpecVersions.requireGeni3(call.options(), RSpecVersions.Kind.MANIFEST);
+                return ok(api.describe(call, Wire.urns(p.get(0)))
+                        .toWire(true, true, call.options().bool("geni_compressed", false)));
+            }
+            case "Renew": {
+                expect(p, 4, method, "(urns, credentials, expiration_time, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(3)));
+                Instant until = Wire.parseTime(p.get(2), "expiration_time");
+                return ok(net.vnsnap.am.api.Slivers.wireList(api.renew(call, Wire.urns(p.get(0)), until)));
+            }
+            case "PerformOperationalAction": {
+                expect(p, 4, method, "(urns, credentials, action, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(3)));
+                String action = Wire.string(p.get(2), "action");
+                if (action.isBlank()) {
+                    throw new GeniException(GeniCode.BADARGS, "action is empty");
+                }
+                return ok(api.performOperationalAction(call, Wire.urns(p.get(0)), action).toWire());
+            }
+            case "Delete": {
+                expect(p, 3, method, "(urns, credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(2)));
+                return ok(net.vnsnap.am.api.Slivers.wireList(api.delete(call, Wire.urns(p.get(0)))));
+            }
+            case "Shutdown": {
+                expect(p, 3, method, "(slice_urn, credentials, options)");
+                ApiCall call = new ApiCall(caller, Wire.credentials(p.get(1)), Wire.options(p.get(2)));
+                api.shutdown(call, Wire.string(p.get(0), "slice_urn"));
+                return ok(Boolean.TRUE);
+            }
+            default:
+                throw new GeniException(GeniCode.UNSUPPORTED, "method " + method + " is not part of AM API v3");
+        }
+    }
+
+    private static Map<String, Object> ok(Object value) {
+        return GeniResponse.success(value).toWire();
+    }
+
+    private static void expect(List<Object> p, int n, String method, String signature) throws GeniException {
+        if (p.size() != n) {
+            throw usage(method, signature);
+        }
+    }
+
+    private static GeniException usage(String method, String signature) {
+        return new GeniException(GeniCode.BADARGS, method + " takes " + signature);
+    }
+
+    @Override
+    public Object badRequest(String reason) {
+        return GeniResponse.error(GeniCode.BADARGS, reason).toWire();
+    }
+
+    @Override
+    public Object internalError(String method, Exception e) {
+        LOG.error("{} failed", method, e);
+        return GeniResponse.error(GeniCode.SERVERERROR, method + " failed inside the aggregate manager: "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).toWire();
+    }
+}
