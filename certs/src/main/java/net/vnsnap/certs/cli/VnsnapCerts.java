@@ -21,6 +21,7 @@ import net.vnsnap.certs.federation.CredentialSigner;
 import net.vnsnap.certs.federation.Identity;
 import net.vnsnap.certs.federation.LocalFederation;
 import net.vnsnap.certs.federation.PemFiles;
+import net.vnsnap.certs.x509.GeniCertificate;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -188,7 +189,7 @@ public final class VnsnapCerts {
     }
 
     static Identity identity(Path certFile, Path keyFile) throws Exception {
-        return new Identity(PemFiles.readPrivateKey(keyFile), LocalFederation.readCertificates(certFile));
+        return new Identity(GeniCertificate.readPrivateKey(keyFile), GeniCertificate.readChain(certFile));
     }
 
     static void writeOrPrint(CommandLine cl, Context ctx, String text, String what) throws Exception {
@@ -318,7 +319,7 @@ public final class VnsnapCerts {
 
         public int run(CommandLine cl, Context ctx) throws Exception {
             Identity owner = identity(existingFile(cl, "cert"), existingFile(cl, "key"));
-            List<X509Certificate> to = LocalFederation.readCertificates(existingFile(cl, "to"));
+            List<X509Certificate> to = GeniCertificate.readChain(existingFile(cl, "to"));
             Set<String> privs = null;
             if (cl.hasOption("privileges")) {
                 privs = new LinkedHashSet<>();
@@ -352,7 +353,7 @@ public final class VnsnapCerts {
 
         public int run(CommandLine cl, Context ctx) throws Exception {
             Identity user = identity(existingFile(cl, "user-cert"), existingFile(cl, "user-key"));
-            X509Certificate tool = LocalFederation.readCertificates(existingFile(cl, "tool-cert")).get(0);
+            X509Certificate tool = GeniCertificate.readChain(existingFile(cl, "tool-cert")).get(0);
             String xml = new CredentialFactory(ctx.clock(), new CredentialSigner(CredentialSigner.Algorithm.RSA_SHA256)).speaksFor(user, tool,
                     ctx.clock().instant().plus(days(cl, "days", 30)));
             writeOrPrint(cl, ctx, xml, "speaks-for credential");
@@ -361,15 +362,6 @@ public final class VnsnapCerts {
     }
 
     static String urnOf(X509Certificate c) {
-        try {
-            for (List<?> san : c.getSubjectAlternativeNames()) {
-                if (san.get(1) instanceof String s && s.startsWith("urn:publicid:")) {
-                    return s;
-                }
-            }
-        } catch (Exception e) {
-            // Fall through to the subject name.
-        }
-        return c.getSubjectX500Principal().getName();
+        return GeniCertificate.of(c).describe();
     }
 }

@@ -1,8 +1,6 @@
 package net.vnsnap.certs.federation;
 
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -11,16 +9,15 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.xml.parsers.DocumentBuilder;
 import net.vnsnap.certs.urn.GeniUrn;
+import net.vnsnap.certs.x509.GeniCertificate;
 import net.vnsnap.certs.xml.SafeXml;
 import net.vnsnap.certs.xml.XmlInputException;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -162,28 +159,18 @@ public final class CredentialFactory {
             add(cred, empty, null);
         }
         add(cred, "expires", format(expires));
-        String userKeyId = keyId(user.certificate().getPublicKey());
+        String userKeyId = GeniCertificate.of(user.certificate()).keyId();
         Element rt0 = doc.createElement("rt0");
         add(rt0, "version", "1.1");
         Element head = add(rt0, "head", null);
         head.appendChild(principal(doc, userKeyId, FederationNames.urnOf(user.certificate()).toString()));
         add(head, "role", "speaks_for_" + userKeyId);
         Element tail = add(rt0, "tail", null);
-        tail.appendChild(principal(doc, keyId(tool.getPublicKey()), FederationNames.urnOf(tool).toString()));
+        tail.appendChild(principal(doc, GeniCertificate.of(tool).keyId(), FederationNames.urnOf(tool).toString()));
         add(cred, "abac", null).appendChild(rt0);
         doc.getDocumentElement().insertBefore(cred, signatures(doc));
         signer.sign(cred, signatures(doc), user);
         return SafeXml.toString(doc, false);
-    }
-
-    /** The ABAC key id: SHA-1 of the public key's bits, lowercase hex (what openssl and the GENI tools compute). */
-    public static String keyId(PublicKey key) {
-        try {
-            byte[] bits = SubjectPublicKeyInfo.getInstance(key.getEncoded()).getPublicKeyData().getBytes();
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bits));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-1 is unavailable", e);
-        }
     }
 
     private Element privilegeElement(Document doc, String id, List<X509Certificate> owner, List<X509Certificate> target,

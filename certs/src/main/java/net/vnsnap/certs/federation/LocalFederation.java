@@ -1,20 +1,18 @@
 package net.vnsnap.certs.federation;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.certs.urn.InvalidUrnException;
+import net.vnsnap.certs.x509.CertificateReadException;
+import net.vnsnap.certs.x509.GeniCertificate;
 
 /**
  * A small GENI federation kept in one directory: an authority (CA, slice and member authority),
@@ -178,19 +176,19 @@ public final class LocalFederation {
 
     /** Loads an identity saved as {@code cert.pem} + {@code key.pem} in a directory. */
     public static Identity load(Path where) throws IOException, GeneralSecurityException {
-        return new Identity(PemFiles.readPrivateKey(where.resolve("key.pem")), readCertificates(where.resolve("cert.pem")));
+        try {
+            return new Identity(GeniCertificate.readPrivateKey(where.resolve("key.pem")), readCertificates(where.resolve("cert.pem")));
+        } catch (CertificateReadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** Reads every certificate of a PEM file, in order. */
-    public static List<X509Certificate> readCertificates(Path file) throws IOException, CertificateException {
-        byte[] bytes = Files.readAllBytes(file);
-        List<X509Certificate> out = new ArrayList<>();
-        for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new java.io.ByteArrayInputStream(bytes))) {
-            out.add((X509Certificate) c);
+    public static List<X509Certificate> readCertificates(Path file) throws IOException {
+        try {
+            return GeniCertificate.readChain(file);
+        } catch (CertificateReadException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        if (out.isEmpty()) {
-            throw new CertificateException(file + " holds no certificate: " + new String(bytes, 0, Math.min(bytes.length, 40), StandardCharsets.US_ASCII));
-        }
-        return out;
     }
 }

@@ -1,8 +1,6 @@
 package net.vnsnap.certs.federation;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,14 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
-/** Writes certificates and keys as PEM files (atomically; keys readable by the owner only) and reads keys back. */
+/** Writes certificates and keys as PEM files, atomically, keys readable by the owner only (reading is GeniCertificate's). */
 public final class PemFiles {
 
     private PemFiles() {
@@ -48,27 +42,6 @@ public final class PemFiles {
             throw new IllegalStateException("cannot encode private key", e);
         }
         return out.toString();
-    }
-
-    /** Reads the first private key (PKCS#8 or PKCS#1 RSA) of a PEM file. */
-    public static PrivateKey readPrivateKey(Path file) throws IOException {
-        return readPrivateKey(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
-    }
-
-    /** Reads the first private key of PEM text; {@code source} names it in errors. */
-    public static PrivateKey readPrivateKey(String pem, String source) throws IOException {
-        try (Reader r = new StringReader(pem); PEMParser p = new PEMParser(r)) {
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            for (Object o = p.readObject(); o != null; o = p.readObject()) {
-                if (o instanceof PrivateKeyInfo info) {
-                    return conv.getPrivateKey(info);
-                }
-                if (o instanceof PEMKeyPair pair) {
-                    return conv.getKeyPair(pair).getPrivate();
-                }
-            }
-        }
-        throw new IOException(source + " holds no unencrypted private key");
     }
 
     /** Writes text to a file atomically (temp file, fsync, rename); {@code secret} makes it mode 0600. */

@@ -200,8 +200,8 @@ class LocalFederationTest {
         X509Certificate tool = fed.user("bob").certificate();
         String xml = fed.factory().speaksFor(alice, tool, CLOCK.instant().plus(Duration.ofDays(1)));
         Document d = SafeXml.parse(xml, SafeXml.DEFAULT_MAX_BYTES);
-        String userKey = CredentialFactory.keyId(alice.certificate().getPublicKey());
-        String toolKey = CredentialFactory.keyId(tool.getPublicKey());
+        String userKey = net.vnsnap.certs.x509.GeniCertificate.of(alice.certificate()).keyId();
+        String toolKey = net.vnsnap.certs.x509.GeniCertificate.of(tool).keyId();
         assertNotEquals(userKey, toolKey);
         assertEquals(40, userKey.length());
         assertEquals("abac", text(d, "type"));
@@ -217,7 +217,10 @@ class LocalFederationTest {
         byte[] ski = c.getExtensionValue("2.5.29.14");
         // OCTET STRING wrapping OCTET STRING(20): the last 20 bytes are the identifier.
         String skiHex = java.util.HexFormat.of().formatHex(ski, ski.length - 20, ski.length);
-        assertEquals(skiHex, CredentialFactory.keyId(c.getPublicKey()));
+        byte[] bits = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(c.getPublicKey().getEncoded())
+                .getPublicKeyData().getBytes();
+        assertEquals(skiHex, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(bits)));
+        assertEquals(skiHex, net.vnsnap.certs.x509.GeniCertificate.of(c).keyId());
     }
 
     private static String text(Document d, String tag) {

@@ -134,9 +134,9 @@ class TlsContextsTest {
         Path roots = dir.resolve("ch-roots");
         Files.createDirectories(roots);
         Files.copy(fixtures.resolve("ch-cert.pem"), roots.resolve("ch-cert.pem"));
-        Identity fixtureAlice = new Identity(PemFiles.readPrivateKey(fixtures.resolve("alice-key.pem")),
+        Identity fixtureAlice = new Identity(net.vnsnap.certs.x509.GeniCertificate.readPrivateKey(fixtures.resolve("alice-key.pem")),
                 LocalFederation.readCertificates(fixtures.resolve("alice-cert.pem")));
-        Identity fixtureAm = new Identity(PemFiles.readPrivateKey(fixtures.resolve("am-key.pem")),
+        Identity fixtureAm = new Identity(net.vnsnap.certs.x509.GeniCertificate.readPrivateKey(fixtures.resolve("am-key.pem")),
                 LocalFederation.readCertificates(fixtures.resolve("am-cert.pem")));
         ChainValidator v = validator(roots);
         assertEquals("TLSv1.3 urn:publicid:IDN+geni:gpo:gcf+user+alice",
