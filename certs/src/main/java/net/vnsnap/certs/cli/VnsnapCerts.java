@@ -16,11 +16,22 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.ZoneOffset;
+import net.vnsnap.certs.credential.AmOperation;
+import net.vnsnap.certs.credential.CredentialException;
+import net.vnsnap.certs.credential.CredentialInspector;
+import net.vnsnap.certs.credential.CredentialVerifier;
+import net.vnsnap.certs.credential.Privilege;
+import net.vnsnap.certs.credential.VerifiedCredential;
 import net.vnsnap.certs.federation.CredentialFactory;
 import net.vnsnap.certs.federation.CredentialSigner;
 import net.vnsnap.certs.federation.Identity;
 import net.vnsnap.certs.federation.LocalFederation;
 import net.vnsnap.certs.federation.PemFiles;
+import net.vnsnap.certs.speaksfor.SpeaksFor;
+import net.vnsnap.certs.speaksfor.SpeaksForVerifier;
+import net.vnsnap.certs.trust.TrustRoots;
+import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.certs.x509.GeniCertificate;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -58,7 +69,9 @@ public final class VnsnapCerts {
         commands.put("init-am", new InitAm());
         commands.put("issue-slice-credential", new IssueSliceCredential());
         commands.put("delegate", new Delegate());
-        commands.put("speaks-for", new SpeaksFor());
+        commands.put("speaks-for", new IssueSpeaksFor());
+        commands.put("show", new Show());
+        commands.put("verify", new Verify());
     }
 
     public static void main(String[] args) {
@@ -96,7 +109,7 @@ public final class VnsnapCerts {
             help(ctx.out(), args[0], cmd);
             return 0;
         }
-        if (!cl.getArgList().isEmpty()) {
+        if (!cl.getArgList().isEmpty() && !(cmd instanceof Show)) {
             ctx.err().println("vnsnap-certs " + args[0] + ": unexpected argument '" + cl.getArgList().get(0) + "'");
             return USAGE;
         }
@@ -338,7 +351,7 @@ public final class VnsnapCerts {
     }
 
     /** {@code speaks-for}: a user lets a tool act on its behalf. */
-    static final class SpeaksFor implements Subcommand {
+    static final class IssueSpeaksFor implements Subcommand {
         public String summary() {
             return "issue a speaks-for credential (geni_abac) letting a tool act for a user";
         }
@@ -363,5 +376,133 @@ public final class VnsnapCerts {
 
     static String urnOf(X509Certificate c) {
         return GeniCertificate.of(c).describe();
+    }
+
+    /** {@code show}: what a certificate or credential file says (not a verification). */
+    static final class Show implements Subcommand {
+        public String summary() {
+            return "print the identity, chain and validity of a certificate file, or the levels of a credential";
+        }
+
+        public Options options() {
+            return new Options();
+        }
+
+        public int run(CommandLine cl, Context ctx) throws Exception {
+            if (cl.getArgList().size() != 1) {
+                throw new UsageException("show takes one file: vnsnap-certs show FILE");
+            }
+            Path file = Path.of(cl.getArgList().get(0));
+            if (!Files.isRegularFile(file)) {
+                throw new UsageException(file + ": no such file");
+            }
+            String text = Files.readString(file);
+            if (!text.stripLeading().startsWith("<")) {
+                List<X509Certificate> chain = GeniCertificate.readChain(file);
+                for (int i = 0; i < chain.size(); i++) {
+                    GeniCertificate g = GeniCertificate.of(chain.get(i));
+                    X509Certificate c = g.certificate();
+                    ctx.out().println((i == 0 ? "certificate" : "issuer " + i) + ": " + g.describe());
+                    g.uuid().ifPresent(u -> ctx.out().println("  uuid      " + u));
+                    g.email().ifPresent(e -> ctx.out().println("  email     " + e));
+                    ctx.out().println("  subject   " + c.getSubjectX500Principal());
+                    ctx.out().println("  issuer    " + c.getIssuerX500Principal());
+                    ctx.out().println("  CA        " + g.isCa());
+                    ctx.out().println("  valid     " + c.getNotBefore().toInstant() + " .. " + c.getNotAfter().toInstant()
+                            + (ctx.clock().instant().isAfter(c.getNotAfter().toInstant()) ? "  (EXPIRED)" : ""));
+                    ctx.out().println("  keyid     " + g.keyId());
+                }
+                return 0;
+            }
+            List<CredentialInspector.Level> levels = CredentialInspector.inspect(text);
+            for (int i = 0; i < levels.size(); i++) {
+                CredentialInspector.Level l = levels.get(i);
+                ctx.out().println((i == 0 ? "credential " : "parent " + i + " ") + l.id() + " (" + l.type() + ", signature "
+                        + l.signature() + ")");
+                ctx.out().println("  " + (l.type().equals("abac") ? "speaks for" : "owner     ") + " " + l.owner());
+                ctx.out().println("  " + (l.type().equals("abac") ? "tool      " : "target    ") + " " + l.target());
+                ctx.out().println("  expires    " + l.expires()
+                        + (ctx.clock().instant().isBefore(l.expires()) ? "" : "  (EXPIRED)"));
+                if (!l.type().equals("abac")) {
+                    StringBuilder b = new StringBuilder();
+                    for (Privilege p : l.privileges()) {
+                        b.append(b.length() == 0 ? "" : ", ").append(p.name()).append(p.canDelegate() ? " (delegatable)" : "");
+                    }
+                    ctx.out().println("  privileges " + b);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code verify}: full verification against a trust-root directory; exit 0 only when valid. */
+    static final class Verify implements Subcommand {
+        public String summary() {
+            return "verify a credential against trust roots for a caller, target and time; exit 0 only when valid";
+        }
+
+        public Options options() {
+            return new Options().addOption(required("roots", "DIR", "trust-root directory (PEM CA certificates)"))
+                    .addOption(required("credential", "FILE", "the signed credential"))
+                    .addOption(optional("caller-cert", "FILE", "the caller's certificate (for speaks-for: the tool's)"))
+                    .addOption(optional("target", "URN", "the slice or object the call is about"))
+                    .addOption(optional("at", "TIME", "check at this RFC 3339 time instead of now"))
+                    .addOption(Option.builder().longOpt("operation").hasArgs().argName("NAME")
+                            .desc("an operation the credential must allow, e.g. createsliver (repeatable)").build())
+                    .addOption(optional("speaking-for", "URN", "for a speaks-for (geni_abac) credential: the user URN"));
+        }
+
+        public int run(CommandLine cl, Context ctx) throws Exception {
+            Path roots = Path.of(cl.getOptionValue("roots"));
+            if (!Files.isDirectory(roots)) {
+                throw new UsageException("--roots " + roots + ": not a directory");
+            }
+            Clock clock = cl.hasOption("at") ? Clock.fixed(time(cl.getOptionValue("at"), "at"), ZoneOffset.UTC) : ctx.clock();
+            TrustRoots trust = TrustRoots.fromDirectory(roots, clock);
+            String xml = Files.readString(existingFile(cl, "credential"));
+            List<X509Certificate> caller = cl.hasOption("caller-cert") ? GeniCertificate.readChain(existingFile(cl, "caller-cert")) : null;
+            try {
+                if (cl.hasOption("speaking-for")) {
+                    if (caller == null) {
+                        throw new UsageException("--speaking-for needs --caller-cert (the tool's certificate)");
+                    }
+                    SpeaksFor sf = new SpeaksForVerifier(trust, clock).verify(xml, caller,
+                            GeniUrn.parse(cl.getOptionValue("speaking-for")));
+                    ctx.out().println("VALID speaks-for: " + GeniCertificate.of(sf.tool()).describe() + " may act for " + sf.user()
+                            + " until " + sf.expires());
+                    return 0;
+                }
+                GeniUrn target = cl.hasOption("target") ? GeniUrn.parse(cl.getOptionValue("target")) : null;
+                Set<AmOperation> ops = new LinkedHashSet<>();
+                for (String name : cl.getOptionValues("operation") == null ? new String[0] : cl.getOptionValues("operation")) {
+                    ops.add(operation(name));
+                }
+                VerifiedCredential v = new CredentialVerifier(trust, clock).verify(xml, caller, target, ops);
+                ctx.out().println("VALID credential of " + v.owner() + " for " + v.target());
+                ctx.out().println("  expires     " + v.expires());
+                ctx.out().println("  delegations " + (v.chainDepth() - 1));
+                StringBuilder b = new StringBuilder();
+                for (Privilege p : v.privileges()) {
+                    b.append(b.length() == 0 ? "" : ", ").append(p.name());
+                }
+                ctx.out().println("  privileges  " + b);
+                if (caller == null) {
+                    ctx.out().println("  (caller not checked: give --caller-cert)");
+                }
+                return 0;
+            } catch (CredentialException e) {
+                ctx.err().println("INVALID (geni_code " + e.code().wire() + " " + e.code() + "): " + e.getMessage());
+                return FAILED;
+            }
+        }
+
+        private static AmOperation operation(String name) throws UsageException {
+            for (AmOperation op : AmOperation.values()) {
+                if (op.tableName().equalsIgnoreCase(name) || op.name().equalsIgnoreCase(name)) {
+                    return op;
+                }
+            }
+            throw new UsageException("unknown operation '" + name + "'; e.g. createsliver, getsliceresources, renewsliver, deleteslice");
+        }
     }
 }

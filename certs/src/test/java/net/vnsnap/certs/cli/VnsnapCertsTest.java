@@ -90,7 +90,8 @@ class VnsnapCertsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"init-ca", "issue-user", "init-am", "issue-slice-credential", "delegate", "speaks-for"}) {
+        for (String cmd : new String[] {"init-ca", "issue-user", "init-am", "issue-slice-credential", "delegate", "speaks-for",
+            "show", "verify"}) {
             Run help = run(cmd, "--help");
             assertEquals(0, help.status(), cmd);
             assertTrue(help.out().contains("usage: vnsnap-certs " + cmd), help.out());
@@ -99,5 +100,83 @@ class VnsnapCertsTest {
         Run top = run("--help");
         assertEquals(0, top.status());
         assertTrue(top.out().contains("issue-slice-credential"));
+    }
+
+    static final Path FIXTURES = Path.of(System.getProperty("vnsnap.shared"), "geni-fixtures");
+
+    private Path fixtureRoots() throws Exception {
+        Path roots = dir.resolve("roots");
+        Files.createDirectories(roots);
+        Files.copy(FIXTURES.resolve("ch-cert.pem"), roots.resolve("ch-cert.pem"));
+        return roots;
+    }
+
+    @Test
+    void verifyAcceptsTheReferenceCredentialsOnlyForTheirCallerTargetAndTime() throws Exception {
+        String roots = fixtureRoots().toString();
+        String slice = "urn:publicid:IDN+geni:gpo:gcf+slice+fixture2";
+        Run ok = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("slice-cred-fixture2-delegated-to-bob.xml").toString(),
+                "--caller-cert", FIXTURES.resolve("bob-cert.pem").toString(), "--target", slice, "--operation", "createsliver",
+                "--at", "2027-06-01T00:00:00Z");
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().startsWith("VALID credential of urn:publicid:IDN+geni:gpo:gcf+user+bob"), ok.out());
+        Run wrongCaller = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("slice-cred-fixture2.xml").toString(),
+                "--caller-cert", FIXTURES.resolve("bob-cert.pem").toString(), "--at", "2027-06-01T00:00:00Z");
+        assertEquals(1, wrongCaller.status());
+        assertTrue(wrongCaller.err().contains("geni_code 22"), wrongCaller.err());
+        Run wrongTarget = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("slice-cred-fixture2.xml").toString(),
+                "--target", "urn:publicid:IDN+geni:gpo:gcf+slice+other", "--at", "2027-06-01T00:00:00Z");
+        assertEquals(1, wrongTarget.status());
+        Run expired = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("slice-cred-fixture2.xml").toString(),
+                "--at", "2030-11-25T12:56:10Z");
+        assertEquals(1, expired.status());
+        assertTrue(expired.err().contains("geni_code 21"), expired.err());
+        Run forbidden = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("user-cred-alice.xml").toString(),
+                "--operation", "createsliver", "--at", "2027-06-01T00:00:00Z");
+        assertEquals(1, forbidden.status());
+        assertTrue(forbidden.err().contains("geni_code 3 "), forbidden.err());
+        Path empty = dir.resolve("empty-roots");
+        Files.createDirectories(empty);
+        Run untrusted = run("verify", "--roots", empty.toString(), "--credential",
+                FIXTURES.resolve("slice-cred-fixture2.xml").toString(), "--at", "2027-06-01T00:00:00Z");
+        assertEquals(1, untrusted.status());
+        assertTrue(untrusted.err().contains("geni_code 23"), untrusted.err());
+        Run badTime = run("verify", "--roots", roots, "--credential", FIXTURES.resolve("slice-cred-fixture2.xml").toString(),
+                "--at", "tomorrow");
+        assertEquals(2, badTime.status());
+    }
+
+    @Test
+    void verifyChecksOurOwnSpeaksForCredentials() throws Exception {
+        String fed = dir.resolve("fed").toString();
+        assertEquals(0, run("init-ca", "--dir", fed).status());
+        assertEquals(0, run("issue-user", "--dir", fed, "--name", "alice").status());
+        assertEquals(0, run("issue-user", "--dir", fed, "--name", "tool").status());
+        Path sf = dir.resolve("sf.xml");
+        assertEquals(0, run("speaks-for", "--user-cert", fed + "/users/alice/cert.pem", "--user-key", fed + "/users/alice/key.pem",
+                "--tool-cert", fed + "/users/tool/cert.pem", "--out", sf.toString()).status());
+        Run ok = run("verify", "--roots", fed + "/trusted-roots", "--credential", sf.toString(), "--caller-cert",
+                fed + "/users/tool/cert.pem", "--speaking-for", "urn:publicid:IDN+vnsnap:local+user+alice");
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("may act for urn:publicid:IDN+vnsnap:local+user+alice"), ok.out());
+        Run otherTool = run("verify", "--roots", fed + "/trusted-roots", "--credential", sf.toString(), "--caller-cert",
+                fed + "/users/alice/cert.pem", "--speaking-for", "urn:publicid:IDN+vnsnap:local+user+alice");
+        assertEquals(1, otherTool.status());
+    }
+
+    @Test
+    void showDescribesCertificatesAndCredentialLevels() throws Exception {
+        Run cert = run("show", FIXTURES.resolve("alice-cert.pem").toString());
+        assertEquals(0, cert.status(), cert.err());
+        assertTrue(cert.out().startsWith("certificate: urn:publicid:IDN+geni:gpo:gcf+user+alice"), cert.out());
+        assertTrue(cert.out().contains("email     alice@example.org"), cert.out());
+        assertTrue(cert.out().contains("issuer 1: urn:publicid:IDN+geni:gpo:gcf+authority+sa"), cert.out());
+        Run cred = run("show", FIXTURES.resolve("slice-cred-fixture2-delegated-to-bob.xml").toString());
+        assertEquals(0, cred.status(), cred.err());
+        assertTrue(cred.out().startsWith("credential ref1 (privilege, signature Sig_ref1)"), cred.out());
+        assertTrue(cred.out().contains("parent 1 ref0"), cred.out());
+        assertTrue(cred.out().contains("control (delegatable)"), cred.out());
+        assertEquals(2, run("show").status());
+        assertEquals(2, run("show", dir.resolve("missing.pem").toString()).status());
     }
 }
