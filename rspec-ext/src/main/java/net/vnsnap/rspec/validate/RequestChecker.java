@@ -236,7 +236,7 @@ public final class RequestChecker {
         Pos first = ids.putIfAbsent(id, pos);
         if (first != null) {
             out.add(RSpecException.at(pos, who + ": client_id '" + id + "' is already used"
-                    + (first.known() ? " at " + first : " earlier in this request")));
+                    + (first.known() ? " on line " + first.line() : " earlier in this request")));
         }
     }
 
