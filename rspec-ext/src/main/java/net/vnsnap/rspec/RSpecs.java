@@ -1,0 +1,38 @@
+package net.vnsnap.rspec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import net.vnsnap.rspec.io.RSpecReader;
+import net.vnsnap.rspec.model.Node;
+import net.vnsnap.rspec.model.RSpec;
+import net.vnsnap.rspec.snapshot.SnapshotSettings;
+import net.vnsnap.rspec.validate.AggregateProfile;
+import net.vnsnap.rspec.validate.RequestChecker;
+
+/** The entry points an aggregate manager needs for an incoming request: parse, check, read snapshot settings. */
+public final class RSpecs {
+    private RSpecs() {
+    }
+
+    /** Parses and checks a request RSpec against what this aggregate offers; any problem is a BADARGS error. */
+    public static RSpec parseRequest(byte[] xml, AggregateProfile profile) throws RSpecException {
+        RSpec r = new RSpecReader().read(xml);
+        new RequestChecker(profile).check(r);
+        return r;
+    }
+
+    public static RSpec parseRequest(String xml, AggregateProfile profile) throws RSpecException {
+        RSpec r = new RSpecReader().read(xml);
+        new RequestChecker(profile).check(r);
+        return r;
+    }
+
+    /** Each node's snapshot settings, by client_id in document order (disabled for nodes without the element). */
+    public static Map<String, SnapshotSettings> snapshotSettings(RSpec request) throws RSpecException {
+        Map<String, SnapshotSettings> out = new LinkedHashMap<>();
+        for (Node n : request.nodes()) {
+            out.put(n.clientId(), SnapshotSettings.of(n));
+        }
+        return out;
+    }
+}
