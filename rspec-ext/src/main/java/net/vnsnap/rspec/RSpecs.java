@@ -27,6 +27,16 @@ public final class RSpecs {
         return r;
     }
 
+    /**
+     * As {@link #parseRequest(byte[], AggregateProfile)}, judging sliver types and snapshot settings only
+     * on nodes for this aggregate ({@code amUrn}) or for no aggregate in particular.
+     */
+    public static RSpec parseRequest(byte[] xml, AggregateProfile profile, String amUrn) throws RSpecException {
+        RSpec r = new RSpecReader().read(xml);
+        new RequestChecker(profile, amUrn).check(r);
+        return r;
+    }
+
     /** Each node's snapshot settings, by client_id in document order (disabled for nodes without the element). */
     public static Map<String, SnapshotSettings> snapshotSettings(RSpec request) throws RSpecException {
         Map<String, SnapshotSettings> out = new LinkedHashMap<>();

@@ -148,6 +148,7 @@ public final class RSpecReader {
     /** One parse: the StAX cursor plus the recursive-descent readers for each element. */
     private static final class Parse {
         private final XMLStreamReader r;
+        /** Current element depth, checked against MAX_DEPTH because the reader recurses per element. */
         private int depth;
 
         Parse(XMLStreamReader r) {

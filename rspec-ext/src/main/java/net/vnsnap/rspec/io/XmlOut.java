@@ -31,8 +31,11 @@ final class XmlOut {
 
     private final Writer w;
     private final Deque<Frame> open = new ArrayDeque<>();
+    /** The qualified names of the open elements, for their end tags. */
+    private final Deque<String> qnames = new ArrayDeque<>();
     /** True while the current start tag still awaits its closing '>'. */
     private boolean startPending;
+    /** Counter for prefixes we must invent (ns1, ns2, ...) when a preserved one is unusable. */
     private int generated;
 
     XmlOut(Writer w) {
@@ -114,8 +117,6 @@ final class XmlOut {
         startPending = true;
         qnames.push(qname);
     }
-
-    private final Deque<String> qnames = new ArrayDeque<>();
 
     void text(String s) {
         Frame f = open.peek();

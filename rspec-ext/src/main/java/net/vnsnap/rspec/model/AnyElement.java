@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * An element the core model does not interpret (any extension, or an unmodelled GENI element such as
- * {@code relation}), held as a small immutable tree so it survives a read-modify-write unchanged.
- * Content items are AnyElement or String (text).
+ * {@code relation}), held as a small immutable tree of AnyElement and String (text) items so it
+ * survives a read-modify-write unchanged.
  */
 public record AnyElement(String ns, String prefix, String local, List<XmlAttr> attrs, List<Object> content, Pos pos)
         implements RSpecPart, NodePart, SliverTypePart, InterfacePart, ServicesPart, LinkPart {

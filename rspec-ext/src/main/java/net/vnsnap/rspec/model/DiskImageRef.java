@@ -2,11 +2,7 @@ package net.vnsnap.rspec.model;
 
 import java.util.regex.Pattern;
 
-/**
- * A disk image named either by URN ({@code urn:publicid:IDN+<authority>+image+<name>}) or by a short name.
- * Image URNs are split here rather than with GeniUrn because InstaGENI names keep a literal
- * {@code //} ({@code emulab-ops//UBUNTU22-64-STD}), which the strict URN syntax forbids.
- */
+/** A disk image named either by URN ({@code urn:publicid:IDN+<authority>+image+<name>}) or by a short name. */
 public record DiskImageRef(String urn, String authority, String imageName) {
 
     private static final String PREFIX = "urn:publicid:IDN+";
@@ -14,7 +10,11 @@ public record DiskImageRef(String urn, String authority, String imageName) {
     private static final Pattern SHORT = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.:]{0,127}");
     private static final Pattern URN_PART = Pattern.compile("[^\\s|?#+]+");
 
-    /** Reads a disk_image name; throws IllegalArgumentException with a readable reason otherwise. */
+    /**
+     * Reads a disk_image name; throws IllegalArgumentException with a readable reason otherwise. Image
+     * URNs are split here rather than with GeniUrn because InstaGENI names keep a literal {@code //}
+     * ({@code emulab-ops//UBUNTU22-64-STD}), which the strict URN syntax forbids.
+     */
     public static DiskImageRef parse(String name) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("disk image has no name");

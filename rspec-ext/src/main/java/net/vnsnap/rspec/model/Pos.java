@@ -1,6 +1,6 @@
 package net.vnsnap.rspec.model;
 
-/** Where an element started in the parsed document (as the parser reports it), for error messages. */
+/** Where an element's start tag ends in the parsed document (StAX reports the position after its '>'), for error messages. */
 public record Pos(int line, int column) {
 
     /** The position of an element that was built in code rather than parsed. */

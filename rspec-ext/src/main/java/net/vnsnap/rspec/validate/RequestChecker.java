@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.rspec.RSpecException;
 import net.vnsnap.rspec.model.DiskImage;
 import net.vnsnap.rspec.model.Interface;
@@ -27,21 +28,31 @@ import net.vnsnap.rspec.snapshot.SnapshotMode;
 import net.vnsnap.rspec.snapshot.SnapshotSettings;
 
 /**
- * The semantic checks a request must pass before Allocate: unique client_ids, resolvable interface_refs,
- * links with two or more ends, well-formed IP addresses, known sliver types and disk images, and snapshot
- * settings this aggregate can honour. Every problem is an RSpecException naming its line.
+ * The semantic checks a request must pass before Allocate (unique client_ids, resolvable interface_refs,
+ * links with two or more ends, well-formed IP addresses, known sliver types and disk images, snapshot
+ * settings this aggregate can honour), each problem an RSpecException naming its line.
  */
 public final class RequestChecker {
 
     /** What the aggregate offers; checks against sliver kinds and snapshot modes use it. */
     private final AggregateProfile profile;
+    /**
+     * This aggregate's URN, or null: nodes bound to another component manager (multi-aggregate requests)
+     * then skip the sliver-type, image and snapshot checks, which only their own aggregate can judge.
+     */
+    private final String amUrn;
+
+    public RequestChecker(AggregateProfile profile, String amUrn) {
+        this.profile = profile;
+        this.amUrn = amUrn;
+    }
 
     public RequestChecker(AggregateProfile profile) {
-        this.profile = profile;
+        this(profile, null);
     }
 
     public RequestChecker() {
-        this(AggregateProfile.defaults());
+        this(AggregateProfile.defaults(), null);
     }
 
     /** Throws the first problem (in document order), its message telling how many more there are. */
@@ -83,6 +94,12 @@ public final class RequestChecker {
             out.add(RSpecException.at(n.pos(), "node has no client_id"));
         } else {
             unique(n.clientId(), n.pos(), who, ids, out);
+        }
+        if (!ours(n.componentManagerId())) {
+            for (Interface i : n.interfaces()) {
+                iface(n, who, i, ids, ifaceOwner, out);
+            }
+            return;
         }
         List<SliverType> types = n.sliverTypes();
         Optional<SliverKind> kind = Optional.of(SliverKind.XEN_VM);
@@ -214,6 +231,10 @@ public final class RequestChecker {
             number(p.latency(), "latency", who, p.pos(), false, out);
             number(p.packetLoss(), "packet_loss", who, p.pos(), true, out);
         }
+    }
+
+    private boolean ours(String cm) {
+        return amUrn == null || cm == null || cm.isBlank() || GeniUrn.same(cm, amUrn) || cm.equals(amUrn);
     }
 
     private static void number(String v, String what, String who, Pos pos, boolean fraction,

@@ -220,6 +220,17 @@ class RequestCheckerTest {
     }
 
     @Test
+    void nodesForOtherAggregatesAreJudgedThere() throws Exception {
+        String body = "  <node client_id=\"pc\" component_manager_id=\"urn:publicid:IDN+utah.geniracks.net+authority+cm\">\n"
+                + "    <sliver_type name=\"raw-pc\"/>\n    <interface client_id=\"pc:if0\"/>\n  </node>\n"
+                + vm("a", "") + lan("l", "pc:if0", "a:if0");
+        RSpec r = new RSpecReader().read(request(body));
+        new RequestChecker(AggregateProfile.defaults(), "urn:publicid:IDN+vnsnap.example.net+authority+am").check(r);
+        expect(request(body), 3, "node 'pc': unknown sliver type 'raw-pc'; this aggregate offers xen-vm, qemu-vm"
+                + " (emulab-xen is read as xen-vm)");
+    }
+
+    @Test
     void notARequest() throws Exception {
         String xml = "<rspec xmlns=\"http://www.geni.net/resources/rspec/3\" type=\"manifest\">\n</rspec>";
         expect(xml, 1, "rspec type is 'manifest', but a request RSpec is needed here");
