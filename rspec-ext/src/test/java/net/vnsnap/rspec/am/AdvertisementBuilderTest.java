@@ -54,7 +54,9 @@ class AdvertisementBuilderTest {
 
     @Test
     void advertisementReadsBack() throws Exception {
-        RSpec back = new RSpecReader().read(RSpecWriter.toString(ad()));
+        String xml = RSpecWriter.toString(ad());
+        RSpec back = new RSpecReader().read(xml);
+        assertEquals(xml, RSpecWriter.toString(back), "a generated advertisement reads and writes back identically");
         assertEquals(RSpecType.ADVERTISEMENT, back.type());
         Node h1 = back.nodes().get(0);
         assertEquals(AM, h1.componentManagerId());

@@ -78,6 +78,7 @@ class ManifestBuilderTest {
         SchemaCheck.pg2(xml, "manifest.xsd");
         assertTrue(SchemaCheck.snapshotElements(xml) >= req.nodes().size() + 1, "one per node plus the slice list");
         RSpec back = new RSpecReader().read(xml);
+        assertEquals(xml, RSpecWriter.toString(back), "a generated manifest reads and writes back identically");
         assertEquals(RSpecType.MANIFEST, back.type());
         String loc = back.attr(Ns.XSI, "schemaLocation").orElseThrow();
         assertTrue(loc.contains(Ns.GENI + " " + Ns.GENI_MANIFEST_XSD), loc);
