@@ -1,16 +1,23 @@
 package net.vnsnap.rspec;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import net.vnsnap.rspec.io.RSpecReader;
 import net.vnsnap.rspec.model.Node;
+import net.vnsnap.rspec.model.Ns;
 import net.vnsnap.rspec.model.RSpec;
+import net.vnsnap.rspec.snapshot.SnapshotNs;
 import net.vnsnap.rspec.snapshot.SnapshotSettings;
 import net.vnsnap.rspec.validate.AggregateProfile;
 import net.vnsnap.rspec.validate.RequestChecker;
 
 /** The entry points an aggregate manager needs for an incoming request: parse, check, read snapshot settings. */
 public final class RSpecs {
+
+    /** The extension namespaces to list in GetVersion's {@code extensions} for the GENI v3 RSpec versions. */
+    public static final List<String> EXTENSIONS = List.of(SnapshotNs.NS, Ns.OPSTATE);
+
     private RSpecs() {
     }
 
