@@ -1,0 +1,17 @@
+package net.vnsnap.rspec.model;
+
+import java.util.List;
+
+/** A login service of a node (services/login): how users reach it once provisioned. */
+public record Login(String authentication, String hostname, String port, String username, List<XmlAttr> attrs, List<AnyElement> ext, Pos pos) implements ServicesPart {
+
+    public Login {
+        attrs = Lists.copy(attrs);
+        ext = Lists.copy(ext);
+        pos = Lists.pos(pos);
+    }
+
+    public static Login ssh(String hostname, int port, String username) {
+        return new Login("ssh-keys", hostname, Integer.toString(port), username, List.of(), List.of(), Pos.NONE);
+    }
+}
