@@ -163,6 +163,17 @@ public final class VirtualSwitch implements AutoCloseable {
         return thread.getId();
     }
 
+    /** For tests: queues {@code r} on the selector thread without waiting (e.g. to stall it on purpose). */
+    void post(Runnable r) {
+        engine.commands.add(new FutureTask<>(r, null));
+        engine.selector().wakeup();
+    }
+
+    /** For tests: control calls queued but not yet started. */
+    int pendingCommands() {
+        return engine.commands.size();
+    }
+
     private void run(Runnable r) {
         call(() -> {
             r.run();
