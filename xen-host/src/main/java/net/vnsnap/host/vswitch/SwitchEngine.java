@@ -91,7 +91,12 @@ final class SwitchEngine implements Runnable {
     public void run() {
         try {
             while (running) {
-                selector.select(onReady);
+                try {
+                    selector.select(onReady);
+                } catch (RuntimeException e) {
+                    // A bug on one frame must not take the whole host's network down with it.
+                    LOG.error("switch {}: frame handling failed", name, e);
+                }
                 runCommands();
             }
         } catch (IOException | ClosedSelectorException e) {

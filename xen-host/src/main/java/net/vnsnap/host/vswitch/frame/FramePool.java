@@ -58,6 +58,7 @@ public final class FramePool {
             return -1;
         }
         int slot = free[--freeCount];
+        memory.clear(); // frame() narrows the limit, and absolute puts check against it
         memory.put(slot * slotBytes, src, off, len);
         length[slot] = len;
         senderEpoch[slot] = sender;
@@ -96,6 +97,7 @@ public final class FramePool {
     /** A fresh copy of a slot's frame, for the control path. */
     public byte[] copy(int slot) {
         byte[] out = new byte[length[slot]];
+        memory.clear();
         memory.get(slot * slotBytes, out, 0, out.length);
         return out;
     }
