@@ -38,6 +38,9 @@ import net.vnsnap.host.vswitch.tunnel.TunnelHeader;
 final class SwitchEngine implements Runnable {
     private static final Logger LOG = LogManager.getLogger(SwitchEngine.class);
 
+    /** Most datagrams read from a VM's socket at its cut; a paused VM leaves far fewer (socket buffer size). */
+    private static final int CUT_DRAIN_LIMIT = 1 << 16;
+
     /** What to do with one frame for one VM port, given the colours of sender and receiver. */
     private enum Verdict { DELIVER, DELIVER_AND_RECORD, HOLD, DROP }
 
@@ -247,13 +250,23 @@ final class SwitchEngine implements Runnable {
         if (newEpoch <= p.epoch) {
             throw new IllegalArgumentException("epoch of " + id + " is " + p.epoch + ", cannot advance to " + newEpoch);
         }
-        readVm(p, Integer.MAX_VALUE);
+        // Bounded in case the caller did not pause the VM: a socket buffer holds far fewer datagrams.
+        readVm(p, CUT_DRAIN_LIMIT);
         p.epoch = newEpoch;
         release(p);
     }
 
     List<RecordedFrame> drainRecorded(PortId id, int epoch) {
         Port p = vmPort(id);
+        // Frames already queued at this host's sockets may still be pre-cut frames for p: handle them first.
+        for (Port q : ports.values()) {
+            if (!q.isTunnel()) {
+                readVm(q, config.rxBudget());
+            }
+        }
+        if (tunnel != null) {
+            readTunnel();
+        }
         List<RecordedFrame> out = new ArrayList<>();
         int n = p.recorded.size();
         for (int i = 0; i < n; i++) {

@@ -180,6 +180,28 @@ class ColouringTest {
     }
 
     @Test
+    void drainRecordedFirstHandlesFramesAlreadyQueuedAtTheSwitch() throws Exception {
+        start(SwitchConfig.defaults(), ColourPolicy.HOLD_AND_RECORD);
+        sw.advanceEpoch(PB, 1);
+        CountDownLatch stall = new CountDownLatch(1);
+        sw.post(() -> {
+            try {
+                stall.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        a.send(b.mac, "last white frame");
+        CompletableFuture<List<RecordedFrame>> drain = CompletableFuture.supplyAsync(() -> sw.drainRecorded(PB, 1));
+        Await.until(() -> sw.pendingCommands() > 0, () -> "the drain to be queued");
+        stall.countDown();
+        List<RecordedFrame> rec = drain.get(2, TimeUnit.SECONDS);
+        assertEquals(1, rec.size(), "a frame waiting in a's socket belongs to b's channel state");
+        assertEquals("last white frame", TestVm.text(rec.get(0).frame()));
+        assertEquals("last white frame", TestVm.text(b.receive(WAIT)));
+    }
+
+    @Test
     void dropPolicyDiscardsPostCutFramesAndRecordsNothing() throws IOException {
         start(SwitchConfig.defaults(), ColourPolicy.DROP);
         sw.advanceEpoch(PA, 1);
