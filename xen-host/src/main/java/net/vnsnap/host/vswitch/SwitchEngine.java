@@ -27,14 +27,7 @@ import net.vnsnap.host.vswitch.frame.FramePool;
 import net.vnsnap.host.vswitch.learn.MacTable;
 import net.vnsnap.host.vswitch.tunnel.TunnelHeader;
 
-/**
- * The switch's data path and state, run entirely by one selector thread; control calls arrive as tasks in
- * {@link #commands} and run between selector wake-ups.
- *
- * <p>Happens-before: a caller's writes happen before its task runs (ConcurrentLinkedQueue hand-off), and the
- * task's effects happen before the caller's {@code FutureTask.get} returns. Nothing else is shared, so the
- * fields below need no lock; only {@link #commands} and {@link #running} are touched by other threads.
- */
+/** The switch's data path and state, run entirely by one selector thread that also runs the control calls. */
 final class SwitchEngine implements Runnable {
     private static final Logger LOG = LogManager.getLogger(SwitchEngine.class);
 
@@ -47,7 +40,12 @@ final class SwitchEngine implements Runnable {
     private final String name;
     private final SwitchConfig config;
     private final Selector selector;
-    /** Shared with control threads: tasks to run on the selector thread. */
+    /**
+     * Shared with control threads: tasks to run on the selector thread between selects. Happens-before: a
+     * caller's writes precede its task (queue hand-off) and the task's effects precede the caller's
+     * {@code FutureTask.get} return. Only this queue and {@link #running} are touched by other threads, so
+     * every other field is thread-confined and needs no lock.
+     */
     final ConcurrentLinkedQueue<FutureTask<?>> commands = new ConcurrentLinkedQueue<>();
     /** Shared with control threads: cleared by close(). */
     volatile boolean running = true;

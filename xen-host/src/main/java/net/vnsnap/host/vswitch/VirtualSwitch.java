@@ -10,16 +10,12 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/**
- * The control API of one host's virtual switch; every call runs on the switch's selector thread and returns
- * once it has taken effect there, so an epoch change is in force before the caller resumes the VM.
- *
- * <p>Snapshot use: at each VM's cut (VM paused) call {@link #advanceEpoch}; once every VM of the slice has
- * cut, fetch each port's channel state with {@link #drainRecorded} and store it with the images. Restore:
- * {@link #prepareRestore} each port with the snapshot's epoch and its recorded frames, start the VMs, then
- * {@link #resume} each port: the recorded frames reach the VM before any new traffic.
- */
+/** The control API of one host's virtual switch, each call returning once it is in force on the switch thread. */
 public final class VirtualSwitch implements AutoCloseable {
+    // Snapshot use (docs/vswitch.md): advanceEpoch at each VM's cut while it is paused; drainRecorded once
+    // every VM of the slice has cut. Restore: prepareRestore with the snapshot's epoch and recorded frames,
+    // start the VM, resume: the recorded frames reach it before any new traffic.
+
     private final String name;
     private final SwitchConfig config;
     private final SwitchEngine engine;

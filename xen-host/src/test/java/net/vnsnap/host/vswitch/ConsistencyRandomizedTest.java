@@ -19,15 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import net.vnsnap.host.vswitch.frame.Ethernet;
 
-/**
- * Three simulated VMs exchange sequence-numbered frames while each takes its cut at a random moment; the
- * checker then verifies the cut is consistent (no orphan frames), the live run lost and reordered nothing, and
- * the snapshot state plus the replayed channel state holds every pre-cut frame exactly once.
- *
- * <p>One thread drives everything. Before a VM's cut the driver waits until the switch has handled every
- * datagram sent so far, so "delivered before the cut" means "already read by the VM", as for a running guest.
- */
+/** Three VMs exchange numbered frames and cut at random moments; checks no orphans, no loss, exact replay. */
 class ConsistencyRandomizedTest {
+    // One thread drives everything. Before a VM's cut the driver waits until the switch has handled every
+    // datagram sent so far, so "delivered before the cut" means "already read by the VM", as for a running guest.
     static final int VMS = 3;
     static final int STEPS = 600;
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);

@@ -14,10 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import net.vnsnap.host.vswitch.frame.Ethernet;
 
-/**
- * Counts the bytes the selector thread allocates while it forwards, holds, releases and records frames
- * (HotSpot's per-thread allocation counter); the data path is meant to allocate nothing per frame.
- */
+/** Reads HotSpot's per-thread allocation counter of the selector thread while it forwards, holds and records. */
 class HotPathAllocationTest {
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
     static final SegmentId SEG = new SegmentId("slice-a", "lan");

@@ -181,6 +181,22 @@ class SwitchForwardingTest {
     }
 
     @Test
+    void removedSegmentTakesItsPortsAndFreesItsVni() throws IOException {
+        start(SwitchConfig.defaults());
+        TestVm a = attach("a", MAC_A, true);
+        attach("b", MAC_B, true);
+        sw.removeSegment(SEG);
+        assertEquals(0, sw.counters().ports().size());
+        sw.createSegment(new SegmentId("slice2", "lan0"), 1, ColourPolicy.NONE);
+        SegmentId seg2 = new SegmentId("slice2", "lan0");
+        TestVm c = new TestVm(MAC_C);
+        vms.add(c);
+        c.switchPort = sw.addPort(new PortId(seg2, "c"), ANY, c.address());
+        a.send(Ethernet.BROADCAST, "into a removed port");
+        assertNull(c.receive(QUIET), "a's old port is closed and belonged to another segment");
+    }
+
+    @Test
     void controlCallsRejectBadArguments() throws IOException {
         start(SwitchConfig.defaults());
         attach("a", MAC_A, true);

@@ -19,17 +19,12 @@ import net.vnsnap.bench.BenchReport;
 import net.vnsnap.bench.Stats;
 import net.vnsnap.host.vswitch.frame.Ethernet;
 
-/**
- * Frames/s and MB/s of host-generated traffic through one switch and through a tunnel between two switches,
- * against raw loopback UDP between two sockets measured in the same run; plus the cost of advanceEpoch.
- *
- * <p>One driver thread sends a window of frames, then reads them back, so nothing is lost to full socket
- * buffers and the switch threads get the other core.
- */
+/** Frames/s and MB/s through one switch and through a tunnel, against raw loopback UDP, plus advanceEpoch's cost. */
 @Tag("benchmark")
 class VirtualSwitchBenchmark {
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
     static final SegmentId SEG = new SegmentId("bench", "lan");
+    /** One driver thread sends this many frames, then reads them back: no loss to full buffers, switch gets a core. */
     static final int WINDOW = 32;
     static final int RUNS = 5;
     static final long MAC_A = 0x5254_0000_0001L;

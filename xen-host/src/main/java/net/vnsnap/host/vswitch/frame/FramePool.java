@@ -2,12 +2,9 @@ package net.vnsnap.host.vswitch.frame;
 
 import java.nio.ByteBuffer;
 
-/**
- * A fixed set of equal-sized frame slots carved out of one direct buffer, with the sender and receiver epoch
- * of each stored frame; held and recorded frames live here so the data path never allocates.
- * Not thread-safe: owned by the switch's selector thread.
- */
+/** Equal-sized frame slots in one direct buffer, with each frame's epochs, so holding and recording allocate nothing. */
 public final class FramePool {
+    /** Not thread-safe: like everything here, owned by the switch's selector thread. */
     private final ByteBuffer memory;
     private final int slotBytes;
     private final int[] length;

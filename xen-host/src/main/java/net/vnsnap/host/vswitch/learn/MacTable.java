@@ -3,13 +3,12 @@ package net.vnsnap.host.vswitch.learn;
 import java.util.function.LongSupplier;
 
 /**
- * Maps learned MAC addresses to the port they were last seen on, forgetting entries not refreshed within the
- * ageing time; open addressing with linear probing over primitive arrays, so learning and lookup allocate
- * nothing. Not thread-safe: owned by the switch's selector thread.
+ * Maps MAC addresses to the port they were last seen on, with ageing, in primitive arrays so nothing is allocated.
  *
  * @param <P> the port type
  */
 public final class MacTable<P> {
+    /** Open addressing with linear probing; not thread-safe (owned by the selector thread). */
     private final long[] keys;
     private final Object[] values;
     /** Clock reading (nanoseconds) of the last frame seen from each address; drives ageing. */

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Encodes and decodes the 8-byte switch-to-switch header: VXLAN's layout (RFC 7348) with the sender port's
- * snapshot epoch in the 24 reserved bits after the flags byte. See docs/vswitch-tunnel.md.
+ * snapshot epoch in the 24 reserved bits after the flags byte (docs/vswitch-tunnel.md).
  *
  * <pre>
  *  byte 0     flags: 0x08 (I, VNI valid); other bits sent as 0, ignored on receipt
