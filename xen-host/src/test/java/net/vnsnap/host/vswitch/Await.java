@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Polls a condition that the switch's thread makes true, failing the test after two seconds. */
+/** Polls a condition that the switch's thread makes true, failing the test after five seconds. */
 final class Await {
     private Await() {
     }
 
     static void until(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + 2_000_000_000L;
+        long deadline = System.nanoTime() + 5_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("timed out waiting for " + what.get());

@@ -22,7 +22,7 @@ import net.vnsnap.host.vswitch.frame.Ethernet;
 
 /** The Mattern colouring rules at the receiving port: hold, record, overflow, DROP, NONE and restore replay. */
 class ColouringTest {
-    static final Duration WAIT = Duration.ofSeconds(2);
+    static final Duration WAIT = Duration.ofSeconds(5);
     static final Duration QUIET = Duration.ofMillis(100);
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
     static final SegmentId SEG = new SegmentId("slice1", "link0");

@@ -123,7 +123,7 @@ class ConsistencyRandomizedTest {
                 sw.setPeer(ports.get(i), restored.address());
                 sw.resume(ports.get(i));
                 for (int k = 0; k < state.size(); k++) {
-                    byte[] f = restored.receive(Duration.ofSeconds(2));
+                    byte[] f = restored.receive(Duration.ofSeconds(5));
                     assertTrue(f != null, "replayed frame " + k + " of " + state.size());
                     run.replayed.get(i).add(Msg.parse(f, i));
                 }

@@ -52,10 +52,10 @@ class HotPathAllocationTest {
                     Await.until(() -> sw.counters(pb).heldNow() == 10, () -> "10 held");
                     sw.advanceEpoch(pb, e + 2);
                     for (int i = 0; i < 10; i++) {
-                        assertNotNull(b.receive(Duration.ofSeconds(2)));
+                        assertNotNull(b.receive(Duration.ofSeconds(5)));
                     }
                     a.send(unicast);
-                    assertNotNull(b.receive(Duration.ofSeconds(2)));
+                    assertNotNull(b.receive(Duration.ofSeconds(5)));
                     assertEquals(11, sw.drainRecorded(pb, e + 2).size());
                     sw.advanceEpoch(pa, e + 2);
                     epoch[0] = e + 2;
@@ -96,7 +96,7 @@ class HotPathAllocationTest {
             a.send(flood);
         }
         for (int i = 0; i < 2 * BATCH; i++) {
-            assertNotNull(b.receive(Duration.ofSeconds(2)), "frame " + i);
+            assertNotNull(b.receive(Duration.ofSeconds(5)), "frame " + i);
         }
     }
 }

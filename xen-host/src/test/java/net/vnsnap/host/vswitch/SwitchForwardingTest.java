@@ -21,7 +21,7 @@ import net.vnsnap.host.vswitch.frame.Ethernet;
 
 /** MAC learning, flooding, peer re-learning, ageing and counters of one switch over real loopback UDP. */
 class SwitchForwardingTest {
-    static final Duration WAIT = Duration.ofSeconds(2);
+    static final Duration WAIT = Duration.ofSeconds(5);
     static final Duration QUIET = Duration.ofMillis(100);
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
     static final SegmentId SEG = new SegmentId("slice1", "lan0");

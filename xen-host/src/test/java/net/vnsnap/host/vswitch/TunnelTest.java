@@ -22,7 +22,7 @@ import net.vnsnap.host.vswitch.tunnel.TunnelHeader;
 
 /** Two switches in one JVM joined by a tunnel, as two hosts of one slice would be. */
 class TunnelTest {
-    static final Duration WAIT = Duration.ofSeconds(2);
+    static final Duration WAIT = Duration.ofSeconds(5);
     static final Duration QUIET = Duration.ofMillis(100);
     static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
     static final SegmentId SEG = new SegmentId("slice1", "link0");
