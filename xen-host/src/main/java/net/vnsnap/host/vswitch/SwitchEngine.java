@@ -187,14 +187,17 @@ final class SwitchEngine implements Runnable {
         if (ports.containsKey(id)) {
             throw new IllegalArgumentException("port exists: " + id);
         }
+        requireResolved(vm);
+        DatagramChannel c = null;
         try {
-            DatagramChannel c = openSocket(bind);
+            c = openSocket(bind);
             Port p = new Port(id, s, c, vm, config.holdLimit(), config.recordLimit());
             c.register(selector, SelectionKey.OP_READ, p);
             ports.put(id, p);
             s.add(p);
             return (InetSocketAddress) c.getLocalAddress();
         } catch (IOException e) {
+            closeQuietly(c);
             throw new UncheckedIOException("cannot open port " + id + " on " + bind, e);
         }
     }
@@ -206,6 +209,10 @@ final class SwitchEngine implements Runnable {
         Segment s = segment(id.segment());
         if (ports.containsKey(id)) {
             throw new IllegalArgumentException("port exists: " + id);
+        }
+        requireResolved(remote);
+        if (remote == null) {
+            throw new IllegalArgumentException("tunnel peer address missing");
         }
         if (s.tunnelFrom(remote) != null) {
             throw new IllegalArgumentException("tunnel peer " + remote + " already on " + s.id);
@@ -230,7 +237,15 @@ final class SwitchEngine implements Runnable {
     }
 
     void setPeer(PortId id, InetSocketAddress vm) {
+        requireResolved(vm);
         vmPort(id).peer = vm;
+    }
+
+    /** Datagram peers are compared with the resolved source address of what arrives, so names will not do. */
+    private static void requireResolved(InetSocketAddress a) {
+        if (a != null && a.isUnresolved()) {
+            throw new IllegalArgumentException("address must be resolved: " + a);
+        }
     }
 
     int epoch(PortId id) {
