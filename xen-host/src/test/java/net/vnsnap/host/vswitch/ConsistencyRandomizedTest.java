@@ -14,12 +14,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import net.vnsnap.host.vswitch.frame.Ethernet;
 
-/** Three VMs exchange numbered frames and cut at random moments; checks no orphans, no loss, exact replay. */
+/** Three VMs (on one host or two) exchange numbered frames and cut at random moments; checks orphans, loss, replay. */
 class ConsistencyRandomizedTest {
     // One thread drives everything. Before a VM's cut the driver waits until the switch has handled every
     // datagram sent so far, so "delivered before the cut" means "already read by the VM", as for a running guest.
@@ -53,26 +54,81 @@ class ConsistencyRandomizedTest {
         }
     }
 
+    /** One switch, or two joined by a tunnel with the last VM on the second ("host2"). */
+    static final class Fabric implements AutoCloseable {
+        final List<VirtualSwitch> switches = new ArrayList<>();
+        final boolean twoHosts;
+
+        Fabric(boolean twoHosts, ColourPolicy policy) throws IOException {
+            this.twoHosts = twoHosts;
+            SwitchConfig cfg = twoHosts ? SwitchConfig.defaults().withTunnelBind(ANY) : SwitchConfig.defaults();
+            switches.add(VirtualSwitch.start("host1", cfg));
+            if (twoHosts) {
+                switches.add(VirtualSwitch.start("host2", cfg));
+            }
+            for (VirtualSwitch sw : switches) {
+                sw.createSegment(SEG, 3, policy);
+            }
+            if (twoHosts) {
+                switches.get(0).addTunnelPeer(new PortId(SEG, "to-host2"), switches.get(1).tunnelAddress());
+                switches.get(1).addTunnelPeer(new PortId(SEG, "to-host1"), switches.get(0).tunnelAddress());
+            }
+        }
+
+        VirtualSwitch of(int vm) {
+            return twoHosts && vm == VMS - 1 ? switches.get(1) : switches.get(0);
+        }
+
+        /** Waits until every datagram sent by the VMs, and every tunnel datagram, has been handled. */
+        void settle(long sentByVms) {
+            Await.until(() -> {
+                long vmIn = 0;
+                for (VirtualSwitch sw : switches) {
+                    vmIn += sw.counters().ports().stream().filter(c -> !c.tunnel()).mapToLong(PortCounters::framesIn).sum();
+                }
+                if (vmIn != sentByVms) {
+                    return false;
+                }
+                if (!twoHosts) {
+                    return true;
+                }
+                // Read every tunnel's output before any input: outputs are final once all VM input is handled.
+                long out1 = switches.get(0).counters(new PortId(SEG, "to-host2")).framesOut();
+                long out2 = switches.get(1).counters(new PortId(SEG, "to-host1")).framesOut();
+                return switches.get(1).counters(new PortId(SEG, "to-host1")).framesIn() == out1
+                        && switches.get(0).counters(new PortId(SEG, "to-host2")).framesIn() == out2;
+            }, () -> sentByVms + " frames handled by the fabric");
+        }
+
+        @Override
+        public void close() {
+            switches.forEach(VirtualSwitch::close);
+        }
+    }
+
     static Run simulate(long seed, ColourPolicy policy) throws IOException {
+        return simulate(seed, policy, false);
+    }
+
+    static Run simulate(long seed, ColourPolicy policy, boolean twoHosts) throws IOException {
         Random rnd = new Random(seed);
         Run run = new Run();
         List<TestVm> vms = new ArrayList<>();
         List<PortId> ports = new ArrayList<>();
-        try (VirtualSwitch sw = VirtualSwitch.start("random", SwitchConfig.defaults())) {
-            sw.createSegment(SEG, 3, policy);
+        try (Fabric fabric = new Fabric(twoHosts, policy)) {
             for (int i = 0; i < VMS; i++) {
                 TestVm vm = new TestVm(0x5254_0000_0100L + i);
                 vms.add(vm);
                 PortId p = new PortId(SEG, "vm" + i);
                 ports.add(p);
-                vm.switchPort = sw.addPort(p, ANY, vm.address());
+                vm.switchPort = fabric.of(i).addPort(p, ANY, vm.address());
             }
             long sentTotal = 0;
             for (TestVm vm : vms) {
                 vm.send(Ethernet.BROADCAST, "hello");
                 sentTotal++;
             }
-            Await.framesIn(sw, sentTotal);
+            fabric.settle(sentTotal);
             for (TestVm vm : vms) {
                 vm.drain();
             }
@@ -86,9 +142,9 @@ class ConsistencyRandomizedTest {
                 for (int i = 0; i < VMS; i++) {
                     if (cutAt[i] == step) {
                         // The VM pauses: everything the switch handed it so far is in its saved state.
-                        Await.framesIn(sw, sentTotal);
+                        fabric.settle(sentTotal);
                         collect(vms.get(i), i, run.preCut.get(i), run.live.get(i));
-                        sw.advanceEpoch(ports.get(i), 1);
+                        fabric.of(i).advanceEpoch(ports.get(i), 1);
                         cut[i] = true;
                     }
                 }
@@ -102,20 +158,22 @@ class ConsistencyRandomizedTest {
                     sentTotal++;
                 } else {
                     int who = rnd.nextInt(VMS);
-                    Await.framesIn(sw, sentTotal);
+                    fabric.settle(sentTotal);
                     collect(vms.get(who), who, cut[who] ? null : run.preCut.get(who), run.live.get(who));
                 }
             }
             // Everything delivered late (released held frames, stragglers) ends the live run.
-            Await.framesIn(sw, sentTotal);
+            fabric.settle(sentTotal);
             for (int i = 0; i < VMS; i++) {
                 final int vm = i;
+                VirtualSwitch sw = fabric.of(i);
                 Await.until(() -> sw.counters(ports.get(vm)).heldNow() == 0 || policy != ColourPolicy.HOLD_AND_RECORD,
                         () -> "held frames of vm" + vm);
                 collect(vms.get(i), i, null, run.live.get(i));
             }
             // Restore: each VM comes back on a new socket; the switch replays its recorded channel state first.
             for (int i = 0; i < VMS; i++) {
+                VirtualSwitch sw = fabric.of(i);
                 List<byte[]> state = sw.drainRecorded(ports.get(i), 1).stream().map(RecordedFrame::frame).toList();
                 TestVm restored = new TestVm(vms.get(i).mac);
                 vms.add(restored);
@@ -207,6 +265,21 @@ class ConsistencyRandomizedTest {
         assertEquals(List.of(), liveRunProblems(run), "live run");
         assertEquals(List.of(), snapshotProblems(run), "snapshot + replay");
         assertTrue(run.replayed.stream().mapToInt(List::size).sum() > 0, "the schedule should cross cuts");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13})
+    void holdAndRecordStayConsistentAcrossATunnel(long seed) throws IOException {
+        Run run = simulate(seed, ColourPolicy.HOLD_AND_RECORD, true);
+        assertEquals(List.of(), orphans(run), "orphans");
+        assertEquals(List.of(), liveRunProblems(run), "live run");
+        assertEquals(List.of(), snapshotProblems(run), "snapshot + replay");
+    }
+
+    @Test
+    void withoutColouringTheTunnelledRunHasOrphansToo() throws IOException {
+        Run run = simulate(11, ColourPolicy.NONE, true);
+        assertFalse(orphans(run).isEmpty(), "negative control across the tunnel");
     }
 
     @ParameterizedTest
