@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.certs.urn.InvalidUrnException;
 import net.vnsnap.certs.x509.CertificateReadException;
@@ -14,6 +16,11 @@ import org.w3c.dom.Element;
 /** The fields of one privilege {@code credential} element, read but not yet trusted. */
 record ParsedCredential(Element element, String id, List<X509Certificate> ownerChain, GeniUrn ownerUrn,
         List<X509Certificate> targetChain, GeniUrn targetUrn, Instant expires, List<Privilege> privileges) {
+
+    /** Parsed gid PEM texts: the same few certificates arrive on every call, and parsing them dominates reading. */
+    private static final Map<String, List<X509Certificate>> GIDS = new ConcurrentHashMap<>();
+    /** Entries kept before the gid cache is emptied; bounds memory against a flood of distinct certificates. */
+    private static final int MAX_GIDS = 4096;
 
     X509Certificate owner() {
         return ownerChain.get(0);
@@ -77,8 +84,17 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         if (pem == null || pem.isBlank()) {
             throw new CredentialException(CredentialFailure.MALFORMED, "credential " + id + " has no " + field + " certificate");
         }
+        List<X509Certificate> hit = GIDS.get(pem);
+        if (hit != null) {
+            return hit;
+        }
         try {
-            return GeniCertificate.readChain(pem);
+            List<X509Certificate> certs = List.copyOf(GeniCertificate.readChain(pem));
+            if (GIDS.size() >= MAX_GIDS) {
+                GIDS.clear();
+            }
+            GIDS.put(pem, certs);
+            return certs;
         } catch (CertificateReadException e) {
             throw new CredentialException(CredentialFailure.MALFORMED, field + " of credential " + id + " is unreadable: "
                     + e.getMessage(), e);

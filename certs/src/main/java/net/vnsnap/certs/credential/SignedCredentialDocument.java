@@ -1,6 +1,12 @@
 package net.vnsnap.certs.credential;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import javax.xml.parsers.DocumentBuilder;
+import net.vnsnap.certs.xml.SizeCappedInputStream;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -45,6 +51,9 @@ public final class SignedCredentialDocument {
 
     static final String XML_NS = "http://www.w3.org/XML/1998/namespace";
 
+    /** Creating a hardened builder costs as much as a parse; each thread keeps one and resets it. */
+    private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(SafeXml::documentBuilder);
+
     private final Document doc;
     /** The chain, the outermost (the caller's) credential first. */
     private final List<Element> chain;
@@ -65,7 +74,7 @@ public final class SignedCredentialDocument {
         }
         Document doc;
         try {
-            doc = SafeXml.parse(xml, MAX_BYTES);
+            doc = parseCapped(xml);
         } catch (XmlInputException e) {
             String why = switch (e.kind()) {
                 case TOO_LARGE -> "credential is larger than " + MAX_BYTES + " bytes";
@@ -138,6 +147,25 @@ public final class SignedCredentialDocument {
             }
         }
         return new SignedCredentialDocument(doc, chain, signatureOf);
+    }
+
+    /** SafeXml's capped parse, on this thread's reused hardened builder. */
+    private static Document parseCapped(String xml) throws XmlInputException {
+        if (xml.length() > MAX_BYTES) {
+            throw new XmlInputException(XmlInputException.Kind.TOO_LARGE, "document is larger than the limit of " + MAX_BYTES
+                    + " bytes", -1, -1, null);
+        }
+        DocumentBuilder b = BUILDER.get();
+        b.reset();
+        try {
+            return b.parse(new SizeCappedInputStream(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)), MAX_BYTES));
+        } catch (SAXParseException e) {
+            throw SafeXml.translate(e);
+        } catch (SizeCappedInputStream.TooLargeException e) {
+            throw new XmlInputException(XmlInputException.Kind.TOO_LARGE, e.getMessage(), -1, -1, e);
+        } catch (SAXException | IOException e) {
+            throw new XmlInputException(XmlInputException.Kind.MALFORMED, String.valueOf(e.getMessage()), -1, -1, e);
+        }
     }
 
     /** The delegation chain, outermost credential first, root (signed by an authority) last. */
