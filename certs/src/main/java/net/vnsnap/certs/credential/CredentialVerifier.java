@@ -66,6 +66,7 @@ public final class CredentialVerifier {
                 doc.verifySignature(c.element(), parent.owner().getPublicKey(), "the parent's owner " + parent.ownerUrn());
                 checkDelegation(parent, c);
             }
+            c.checkUrnsMatchCertificates();
             trusted(c.owner(), c.ownerChain(), "owner_gid of credential " + c.id());
             trusted(c.target(), c.targetChain(), "target_gid of credential " + c.id());
             if (!now.isBefore(c.expires())) {

@@ -101,24 +101,33 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         }
     }
 
+    /** The stated URN, or the certificate's when the element is absent; consistency is checked after the signature. */
     private static GeniUrn urn(Element el, String id, String field, X509Certificate cert) throws CredentialException {
-        GeniUrn fromCert = GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
-                "the " + field.replace("_urn", "_gid") + " certificate of credential " + id + " ("
-                        + cert.getSubjectX500Principal().getName() + ") has no GENI URN in its subjectAltName"));
         String text = SignedCredentialDocument.childText(el, field);
         if (text == null || text.isBlank()) {
-            return fromCert;
+            return GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
+                    "credential " + id + " has no " + field + " and its certificate carries no GENI URN"));
         }
-        GeniUrn stated;
         try {
-            stated = GeniUrn.parse(text.trim());
+            return GeniUrn.parse(text.trim());
         } catch (InvalidUrnException e) {
-            throw new CredentialException(CredentialFailure.INCONSISTENT, field + " of credential " + id + " is invalid: " + e.getMessage(), e);
+            throw new CredentialException(CredentialFailure.MALFORMED, field + " of credential " + id + " is invalid: " + e.getMessage(), e);
         }
+    }
+
+    /** After the signature verified: owner_urn and target_urn must name the certificates beside them. */
+    void checkUrnsMatchCertificates() throws CredentialException {
+        match("owner", ownerUrn, owner());
+        match("target", targetUrn, target());
+    }
+
+    private void match(String role, GeniUrn stated, X509Certificate cert) throws CredentialException {
+        GeniUrn fromCert = GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
+                "the " + role + "_gid certificate of credential " + id + " (" + cert.getSubjectX500Principal().getName()
+                        + ") has no GENI URN in its subjectAltName"));
         if (!stated.equals(fromCert)) {
-            throw new CredentialException(CredentialFailure.INCONSISTENT, field + " " + stated + " of credential " + id
-                    + " does not match the URN " + fromCert + " of its certificate");
+            throw new CredentialException(CredentialFailure.INCONSISTENT, role + "_urn " + stated + " of credential " + id
+                    + " does not match the URN " + fromCert + " of its " + role + "_gid certificate");
         }
-        return stated;
     }
 }
