@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.certs.urn.InvalidUrnException;
 import net.vnsnap.certs.x509.CertificateReadException;
@@ -16,11 +15,6 @@ import org.w3c.dom.Element;
 /** The fields of one privilege {@code credential} element, read but not yet trusted. */
 record ParsedCredential(Element element, String id, List<X509Certificate> ownerChain, GeniUrn ownerUrn,
         List<X509Certificate> targetChain, GeniUrn targetUrn, Instant expires, List<Privilege> privileges) {
-
-    /** Parsed gid PEM texts: the same few certificates arrive on every call, and parsing them dominates reading. */
-    private static final Map<String, List<X509Certificate>> GIDS = new ConcurrentHashMap<>();
-    /** Entries kept before the gid cache is emptied; bounds memory against a flood of distinct certificates. */
-    private static final int MAX_GIDS = 4096;
 
     X509Certificate owner() {
         return ownerChain.get(0);
@@ -35,7 +29,8 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         return targetUrn.type().toLowerCase(Locale.ROOT) + " " + targetUrn;
     }
 
-    static ParsedCredential read(Element el) throws CredentialException {
+    /** Reads the fields; {@code gids} (null for none) caches parsed gid PEM texts across calls. */
+    static ParsedCredential read(Element el, Map<String, List<X509Certificate>> gids) throws CredentialException {
         String id = SignedCredentialDocument.id(el);
         String type = SignedCredentialDocument.childText(el, "type");
         if (type == null) {
@@ -45,8 +40,8 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
             throw new CredentialException(CredentialFailure.UNSUPPORTED_TYPE, "credential " + id + " is of type '" + type.trim()
                     + "'; only privilege credentials are accepted here (speaks-for credentials are geni_abac)");
         }
-        List<X509Certificate> owner = gid(el, id, "owner_gid");
-        List<X509Certificate> target = gid(el, id, "target_gid");
+        List<X509Certificate> owner = gid(el, id, "owner_gid", gids);
+        List<X509Certificate> target = gid(el, id, "target_gid", gids);
         GeniUrn ownerUrn = urn(el, id, "owner_urn", owner.get(0));
         GeniUrn targetUrn = urn(el, id, "target_urn", target.get(0));
         Instant expires = Rfc3339.parse(SignedCredentialDocument.childText(el, "expires"), "<expires> of credential " + id);
@@ -79,21 +74,24 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         return new ParsedCredential(el, id, owner, ownerUrn, target, targetUrn, expires, list);
     }
 
-    private static List<X509Certificate> gid(Element el, String id, String field) throws CredentialException {
+    private static List<X509Certificate> gid(Element el, String id, String field, Map<String, List<X509Certificate>> gids)
+            throws CredentialException {
         String pem = SignedCredentialDocument.childText(el, field);
         if (pem == null || pem.isBlank()) {
             throw new CredentialException(CredentialFailure.MALFORMED, "credential " + id + " has no " + field + " certificate");
         }
-        List<X509Certificate> hit = GIDS.get(pem);
+        List<X509Certificate> hit = gids == null ? null : gids.get(pem);
         if (hit != null) {
             return hit;
         }
         try {
             List<X509Certificate> certs = List.copyOf(GeniCertificate.readChain(pem));
-            if (GIDS.size() >= MAX_GIDS) {
-                GIDS.clear();
+            if (gids != null) {
+                if (gids.size() >= CredentialVerifier.MAX_CACHED_GIDS) {
+                    gids.clear();
+                }
+                gids.put(pem, certs);
             }
-            GIDS.put(pem, certs);
             return certs;
         } catch (CertificateReadException e) {
             throw new CredentialException(CredentialFailure.MALFORMED, field + " of credential " + id + " is unreadable: "

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import net.vnsnap.bench.BenchReport;
@@ -14,6 +13,8 @@ import net.vnsnap.certs.testkit.TestCredentials;
 import net.vnsnap.certs.testkit.TestFederation;
 import net.vnsnap.certs.trust.TrustRoots;
 import net.vnsnap.certs.urn.GeniUrn;
+import net.vnsnap.certs.x509.GeniCertificate;
+import net.vnsnap.certs.testkit.TestPki;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,16 +30,18 @@ class CredentialVerifierBenchmark {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private static final Set<AmOperation> NEEDED = Set.of(AmOperation.CREATE_SLIVER);
 
-    /** One workload: a credential, its caller and target. */
-    private record Case(String xml, List<X509Certificate> caller, GeniUrn target, int depth) {
+    /** One workload: a credential, its caller (as PEM, parsed per call like a TLS handshake would) and target. */
+    private record Case(String xml, String callerPem, GeniUrn target, int depth) {
     }
 
     @Test
     void verificationsPerSecond() throws Exception {
-        Case fixture = new Case(Fixtures.sliceCred(), Fixtures.chain("alice-cert.pem"), Fixtures.urn(Fixtures.SLICE), 1);
+        // Each call also parses the caller's PEM chain, as the AM gets fresh certificates from every TLS session.
+        Case fixture = new Case(Fixtures.sliceCred(), Fixtures.text("alice-cert.pem"), Fixtures.urn(Fixtures.SLICE), 1);
         TrustRoots fixtureRoots = Fixtures.roots();
         TestFederation fed = new TestFederation();
-        Case three = new Case(fed.threeLevels(TestCredentials.RSA_SHA1), fed.carol.chain(), Fixtures.urn(TestFederation.SLICE), 3);
+        Case three = new Case(fed.threeLevels(TestCredentials.RSA_SHA1), TestPki.pem(fed.carol.chain()),
+                Fixtures.urn(TestFederation.SLICE), 3);
         TrustRoots fedRoots = TrustRoots.of(List.of(fed.ca.cert()));
 
         BenchReport report = new BenchReport("certs-credential-verify",
@@ -51,8 +54,8 @@ class CredentialVerifierBenchmark {
     private static void measure(BenchReport report, String label, Case c, TrustRoots roots) throws Exception {
         CredentialVerifier cached = new CredentialVerifier(roots, Fixtures.at(Fixtures.VALID), true);
         CredentialVerifier uncached = new CredentialVerifier(roots, Fixtures.at(Fixtures.VALID), false);
-        assertEquals(c.depth, cached.verify(c.xml, c.caller, c.target, NEEDED).chainDepth());
-        assertEquals(c.depth, uncached.verify(c.xml, c.caller, c.target, NEEDED).chainDepth());
+        assertEquals(c.depth, cached.verify(c.xml, GeniCertificate.readChain(c.callerPem), c.target, NEEDED).chainDepth());
+        assertEquals(c.depth, uncached.verify(c.xml, GeniCertificate.readChain(c.callerPem), c.target, NEEDED).chainDepth());
         for (int i = 0; i < 3; i++) {
             rate(cached, c);
             rate(uncached, c);
@@ -90,14 +93,14 @@ class CredentialVerifierBenchmark {
      * Verifications per wall-clock second and per CPU-second of this thread during one timed run; the second
      * is the one-core figure on a machine shared with other work.
      */
-    private static double[] rate(CredentialVerifier v, Case c) throws CredentialException {
+    private static double[] rate(CredentialVerifier v, Case c) throws Exception {
         long cpu0 = CPU.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long end = start + RUN_NANOS;
         int n = 0;
         long now;
         do {
-            v.verify(c.xml, c.caller, c.target, NEEDED);
+            v.verify(c.xml, GeniCertificate.readChain(c.callerPem), c.target, NEEDED);
             n++;
             now = System.nanoTime();
         } while (now < end);
