@@ -228,7 +228,7 @@ public final class SignedCredentialDocument {
             sig = fac.unmarshalXMLSignature(ctx);
         } catch (MarshalException | RuntimeException e) {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName
-                    + " cannot be read: " + e.getMessage(), e);
+                    + " cannot be read: " + e.getMessage() + policyHint(e.getMessage()), e);
         }
         checkAlgorithms(sig.getSignedInfo(), sigName, id);
         boolean ok;
@@ -240,12 +240,12 @@ public final class SignedCredentialDocument {
                 root = root.getCause();
             }
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " over credential "
-                    + id + " cannot be checked: " + root.getMessage(), e);
+                    + id + " cannot be checked: " + root.getMessage() + policyHint(root.getMessage()), e);
         }
         if (!ok) {
             String detail;
             try {
-                Reference r = (Reference) sig.getSignedInfo().getReferences().get(0);
+                Reference r = sig.getSignedInfo().getReferences().get(0);
                 if (!sig.getSignatureValue().validate(ctx)) {
                     detail = "its SignatureValue does not verify with the key of " + signerName
                             + " (SignedInfo altered, or signed by someone else)";
@@ -261,6 +261,15 @@ public final class SignedCredentialDocument {
         }
     }
 
+    /** Explains a SHA-1 refusal that can only happen if the JDK read its policy before XmlDsig narrowed it. */
+    private static String policyHint(String message) {
+        if (message != null && message.contains("forbidden") && message.contains("sha1")) {
+            return " (the JDK read jdk.xml.dsig.secureValidationPolicy before vnsnap allowed SHA-1; verify a credential"
+                    + " before any other XML-signature validation in this JVM)";
+        }
+        return "";
+    }
+
     private static void checkAlgorithms(SignedInfo si, String sigName, String id) throws CredentialException {
         String c14n = si.getCanonicalizationMethod().getAlgorithm();
         if (!XmlDsig.C14N_METHODS.contains(c14n)) {
@@ -274,7 +283,7 @@ public final class SignedCredentialDocument {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " has "
                     + si.getReferences().size() + " references; a credential signature has exactly one");
         }
-        Reference r = (Reference) si.getReferences().get(0);
+        Reference r = si.getReferences().get(0);
         if (!("#" + id).equals(r.getURI())) {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " refers to "
                     + r.getURI() + " instead of #" + id);

@@ -99,8 +99,7 @@ public final class TestCredentials {
     }
 
     /** A speaks-for (ABAC) credential: {@code user} says {@code tool} speaks for it, signed by the user. */
-    public static String speaksFor(Identity user, String userKeyId, X509Certificate tool, String toolKeyId, Instant expires,
-            String role) {
+    public static String speaksFor(Identity user, String userKeyId, String toolKeyId, Instant expires, String role) {
         Document doc = SafeXml.documentBuilder().newDocument();
         Element root = doc.createElement("signed-credential");
         doc.appendChild(root);
