@@ -7,10 +7,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import net.vnsnap.certs.trust.ChainException;
 import net.vnsnap.certs.trust.ChainValidator;
 import net.vnsnap.certs.trust.TrustRoots;
@@ -25,18 +27,30 @@ import org.w3c.dom.Element;
  */
 public final class CredentialVerifier {
 
+    /** Parsed gid texts kept before that cache is emptied; bounds memory against a flood of distinct certificates. */
+    static final int MAX_CACHED_GIDS = 4096;
+
     private final ChainValidator chains;
     /** "Now" for expiry and certificate validity; injected so tests and the AM agree on it. */
     private final Clock clock;
+    /**
+     * Parsed gid PEM texts: the same few certificates arrive on every call. Null when caching is off, because the
+     * JDK remembers signature checks per certificate object and reusing objects would cache chains by the back door.
+     */
+    private final Map<String, List<X509Certificate>> gids;
 
     public CredentialVerifier(TrustRoots roots, Clock clock) {
         this(roots, clock, true);
     }
 
-    /** As above; {@code cacheChains} false re-verifies every certificate chain on every call (benchmark baseline). */
-    public CredentialVerifier(TrustRoots roots, Clock clock, boolean cacheChains) {
+    /**
+     * As above; {@code caching} false parses every certificate and verifies every chain on every call
+     * (the benchmark's baseline).
+     */
+    public CredentialVerifier(TrustRoots roots, Clock clock, boolean caching) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.chains = new ChainValidator(roots, clock, cacheChains);
+        this.chains = new ChainValidator(roots, clock, caching);
+        this.gids = caching ? new ConcurrentHashMap<>() : null;
     }
 
     /**
@@ -52,7 +66,7 @@ public final class CredentialVerifier {
         List<Element> chain = doc.chain();
         List<ParsedCredential> creds = new ArrayList<>(chain.size());
         for (Element e : chain) {
-            creds.add(ParsedCredential.read(e));
+            creds.add(ParsedCredential.read(e, gids));
         }
         Instant now = clock.instant();
         X509Certificate issuer = null;
@@ -66,6 +80,7 @@ public final class CredentialVerifier {
                 doc.verifySignature(c.element(), parent.owner().getPublicKey(), "the parent's owner " + parent.ownerUrn());
                 checkDelegation(parent, c);
             }
+            c.checkUrnsMatchCertificates();
             trusted(c.owner(), c.ownerChain(), "owner_gid of credential " + c.id());
             trusted(c.target(), c.targetChain(), "target_gid of credential " + c.id());
             if (!now.isBefore(c.expires())) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import net.vnsnap.certs.urn.GeniUrn;
 import net.vnsnap.certs.urn.InvalidUrnException;
 import net.vnsnap.certs.x509.CertificateReadException;
@@ -28,7 +29,8 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         return targetUrn.type().toLowerCase(Locale.ROOT) + " " + targetUrn;
     }
 
-    static ParsedCredential read(Element el) throws CredentialException {
+    /** Reads the fields; {@code gids} (null for none) caches parsed gid PEM texts across calls. */
+    static ParsedCredential read(Element el, Map<String, List<X509Certificate>> gids) throws CredentialException {
         String id = SignedCredentialDocument.id(el);
         String type = SignedCredentialDocument.childText(el, "type");
         if (type == null) {
@@ -38,8 +40,8 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
             throw new CredentialException(CredentialFailure.UNSUPPORTED_TYPE, "credential " + id + " is of type '" + type.trim()
                     + "'; only privilege credentials are accepted here (speaks-for credentials are geni_abac)");
         }
-        List<X509Certificate> owner = gid(el, id, "owner_gid");
-        List<X509Certificate> target = gid(el, id, "target_gid");
+        List<X509Certificate> owner = gid(el, id, "owner_gid", gids);
+        List<X509Certificate> target = gid(el, id, "target_gid", gids);
         GeniUrn ownerUrn = urn(el, id, "owner_urn", owner.get(0));
         GeniUrn targetUrn = urn(el, id, "target_urn", target.get(0));
         Instant expires = Rfc3339.parse(SignedCredentialDocument.childText(el, "expires"), "<expires> of credential " + id);
@@ -72,37 +74,58 @@ record ParsedCredential(Element element, String id, List<X509Certificate> ownerC
         return new ParsedCredential(el, id, owner, ownerUrn, target, targetUrn, expires, list);
     }
 
-    private static List<X509Certificate> gid(Element el, String id, String field) throws CredentialException {
+    private static List<X509Certificate> gid(Element el, String id, String field, Map<String, List<X509Certificate>> gids)
+            throws CredentialException {
         String pem = SignedCredentialDocument.childText(el, field);
         if (pem == null || pem.isBlank()) {
             throw new CredentialException(CredentialFailure.MALFORMED, "credential " + id + " has no " + field + " certificate");
         }
+        List<X509Certificate> hit = gids == null ? null : gids.get(pem);
+        if (hit != null) {
+            return hit;
+        }
         try {
-            return GeniCertificate.readChain(pem);
+            List<X509Certificate> certs = List.copyOf(GeniCertificate.readChain(pem));
+            if (gids != null) {
+                if (gids.size() >= CredentialVerifier.MAX_CACHED_GIDS) {
+                    gids.clear();
+                }
+                gids.put(pem, certs);
+            }
+            return certs;
         } catch (CertificateReadException e) {
             throw new CredentialException(CredentialFailure.MALFORMED, field + " of credential " + id + " is unreadable: "
                     + e.getMessage(), e);
         }
     }
 
+    /** The stated URN, or the certificate's when the element is absent; consistency is checked after the signature. */
     private static GeniUrn urn(Element el, String id, String field, X509Certificate cert) throws CredentialException {
-        GeniUrn fromCert = GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
-                "the " + field.replace("_urn", "_gid") + " certificate of credential " + id + " ("
-                        + cert.getSubjectX500Principal().getName() + ") has no GENI URN in its subjectAltName"));
         String text = SignedCredentialDocument.childText(el, field);
         if (text == null || text.isBlank()) {
-            return fromCert;
+            return GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
+                    "credential " + id + " has no " + field + " and its certificate carries no GENI URN"));
         }
-        GeniUrn stated;
         try {
-            stated = GeniUrn.parse(text.trim());
+            return GeniUrn.parse(text.trim());
         } catch (InvalidUrnException e) {
-            throw new CredentialException(CredentialFailure.INCONSISTENT, field + " of credential " + id + " is invalid: " + e.getMessage(), e);
+            throw new CredentialException(CredentialFailure.MALFORMED, field + " of credential " + id + " is invalid: " + e.getMessage(), e);
         }
+    }
+
+    /** After the signature verified: owner_urn and target_urn must name the certificates beside them. */
+    void checkUrnsMatchCertificates() throws CredentialException {
+        match("owner", ownerUrn, owner());
+        match("target", targetUrn, target());
+    }
+
+    private void match(String role, GeniUrn stated, X509Certificate cert) throws CredentialException {
+        GeniUrn fromCert = GeniCertificate.of(cert).urn().orElseThrow(() -> new CredentialException(CredentialFailure.INCONSISTENT,
+                "the " + role + "_gid certificate of credential " + id + " (" + cert.getSubjectX500Principal().getName()
+                        + ") has no GENI URN in its subjectAltName"));
         if (!stated.equals(fromCert)) {
-            throw new CredentialException(CredentialFailure.INCONSISTENT, field + " " + stated + " of credential " + id
-                    + " does not match the URN " + fromCert + " of its certificate");
+            throw new CredentialException(CredentialFailure.INCONSISTENT, role + "_urn " + stated + " of credential " + id
+                    + " does not match the URN " + fromCert + " of its " + role + "_gid certificate");
         }
-        return stated;
     }
 }

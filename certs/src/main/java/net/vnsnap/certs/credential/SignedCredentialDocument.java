@@ -1,6 +1,12 @@
 package net.vnsnap.certs.credential;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import javax.xml.parsers.DocumentBuilder;
+import net.vnsnap.certs.xml.SizeCappedInputStream;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -45,6 +51,9 @@ public final class SignedCredentialDocument {
 
     static final String XML_NS = "http://www.w3.org/XML/1998/namespace";
 
+    /** Creating a hardened builder costs as much as a parse; each thread keeps one and resets it. */
+    private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(SafeXml::documentBuilder);
+
     private final Document doc;
     /** The chain, the outermost (the caller's) credential first. */
     private final List<Element> chain;
@@ -65,7 +74,7 @@ public final class SignedCredentialDocument {
         }
         Document doc;
         try {
-            doc = SafeXml.parse(xml, MAX_BYTES);
+            doc = parseCapped(xml);
         } catch (XmlInputException e) {
             String why = switch (e.kind()) {
                 case TOO_LARGE -> "credential is larger than " + MAX_BYTES + " bytes";
@@ -140,6 +149,25 @@ public final class SignedCredentialDocument {
         return new SignedCredentialDocument(doc, chain, signatureOf);
     }
 
+    /** SafeXml's capped parse, on this thread's reused hardened builder. */
+    private static Document parseCapped(String xml) throws XmlInputException {
+        if (xml.length() > MAX_BYTES) {
+            throw new XmlInputException(XmlInputException.Kind.TOO_LARGE, "document is larger than the limit of " + MAX_BYTES
+                    + " bytes", -1, -1, null);
+        }
+        DocumentBuilder b = BUILDER.get();
+        b.reset();
+        try {
+            return b.parse(new SizeCappedInputStream(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)), MAX_BYTES));
+        } catch (SAXParseException e) {
+            throw SafeXml.translate(e);
+        } catch (SizeCappedInputStream.TooLargeException e) {
+            throw new XmlInputException(XmlInputException.Kind.TOO_LARGE, e.getMessage(), -1, -1, e);
+        } catch (SAXException | IOException e) {
+            throw new XmlInputException(XmlInputException.Kind.MALFORMED, String.valueOf(e.getMessage()), -1, -1, e);
+        }
+    }
+
     /** The delegation chain, outermost credential first, root (signed by an authority) last. */
     public List<Element> chain() {
         return chain;
@@ -200,7 +228,7 @@ public final class SignedCredentialDocument {
             sig = fac.unmarshalXMLSignature(ctx);
         } catch (MarshalException | RuntimeException e) {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName
-                    + " cannot be read: " + e.getMessage(), e);
+                    + " cannot be read: " + e.getMessage() + policyHint(e.getMessage()), e);
         }
         checkAlgorithms(sig.getSignedInfo(), sigName, id);
         boolean ok;
@@ -212,12 +240,12 @@ public final class SignedCredentialDocument {
                 root = root.getCause();
             }
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " over credential "
-                    + id + " cannot be checked: " + root.getMessage(), e);
+                    + id + " cannot be checked: " + root.getMessage() + policyHint(root.getMessage()), e);
         }
         if (!ok) {
             String detail;
             try {
-                Reference r = (Reference) sig.getSignedInfo().getReferences().get(0);
+                Reference r = sig.getSignedInfo().getReferences().get(0);
                 if (!sig.getSignatureValue().validate(ctx)) {
                     detail = "its SignatureValue does not verify with the key of " + signerName
                             + " (SignedInfo altered, or signed by someone else)";
@@ -233,6 +261,15 @@ public final class SignedCredentialDocument {
         }
     }
 
+    /** Explains a SHA-1 refusal that can only happen if the JDK read its policy before XmlDsig narrowed it. */
+    private static String policyHint(String message) {
+        if (message != null && message.contains("forbidden") && message.contains("sha1")) {
+            return " (the JDK read jdk.xml.dsig.secureValidationPolicy before vnsnap allowed SHA-1; verify a credential"
+                    + " before any other XML-signature validation in this JVM)";
+        }
+        return "";
+    }
+
     private static void checkAlgorithms(SignedInfo si, String sigName, String id) throws CredentialException {
         String c14n = si.getCanonicalizationMethod().getAlgorithm();
         if (!XmlDsig.C14N_METHODS.contains(c14n)) {
@@ -246,7 +283,7 @@ public final class SignedCredentialDocument {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " has "
                     + si.getReferences().size() + " references; a credential signature has exactly one");
         }
-        Reference r = (Reference) si.getReferences().get(0);
+        Reference r = si.getReferences().get(0);
         if (!("#" + id).equals(r.getURI())) {
             throw new CredentialException(CredentialFailure.BAD_SIGNATURE, "signature " + sigName + " refers to "
                     + r.getURI() + " instead of #" + id);

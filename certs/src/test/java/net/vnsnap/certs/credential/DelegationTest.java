@@ -130,6 +130,15 @@ class DelegationTest {
     }
 
     @Test
+    void ownerUrnMustNameTheOwnerCertificate() {
+        // Correctly signed by the authority, but owner_urn says bob while owner_gid is alice's certificate.
+        String xml = TestCredentials.chain(fed.ca, fed.slice, TestFederation.SLICE, List.of(new Level(fed.alice,
+                TestFederation.EXPIRES, TestCredentials.SLICE_GRANTS, TestCredentials.urnOf(fed.bob))), TestCredentials.RSA_SHA256);
+        CredentialException e = refused(xml, null, CredentialFailure.INCONSISTENT, "owner_urn urn:publicid:IDN+vnsnap:test+user+bob");
+        assertEquals(GeniCode.CREDENTIAL_INVALID, e.code());
+    }
+
+    @Test
     void rightsTableMapsPrivilegesToOperations() throws Exception {
         record Case(String privilege, Set<AmOperation> allowed, Set<AmOperation> denied) {
         }

@@ -44,7 +44,7 @@ class SpeaksForVerifierTest {
     }
 
     private static String sf(Identity signer, String headKeyId, String tailKeyId, Instant expires, String role) {
-        return TestCredentials.speaksFor(signer, headKeyId, null, tailKeyId, expires, role);
+        return TestCredentials.speaksFor(signer, headKeyId, tailKeyId, expires, role);
     }
 
     private static String good() {

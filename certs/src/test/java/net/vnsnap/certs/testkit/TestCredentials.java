@@ -34,7 +34,10 @@ public final class TestCredentials {
     }
 
     /** One credential of a chain: its owner, expiry and privileges; level 0 is signed by the authority, level i by level i-1's owner. */
-    public record Level(Identity owner, Instant expires, List<Grant> grants) {
+    public record Level(Identity owner, Instant expires, List<Grant> grants, String ownerUrnOverride) {
+        public Level(Identity owner, Instant expires, List<Grant> grants) {
+            this(owner, expires, grants, null);
+        }
     }
 
     public static final List<Grant> SLICE_GRANTS = List.of(new Grant("refresh", true), new Grant("embed", true),
@@ -73,7 +76,7 @@ public final class TestCredentials {
         for (int i = 0; i < levels.size(); i++) {
             Level l = levels.get(i);
             Element c = credential(doc, "ref" + i, "privilege", TestPki.pem(l.owner().chain()),
-                    urnOf(l.owner()), TestPki.pem(targets.get(i).chain()), urnOf(targets.get(i)), l.expires());
+                    l.ownerUrnOverride() != null ? l.ownerUrnOverride() : urnOf(l.owner()), TestPki.pem(targets.get(i).chain()), urnOf(targets.get(i)), l.expires());
             Element privs = add(doc, c, "privileges", null);
             for (Grant g : l.grants()) {
                 Element p = add(doc, privs, "privilege", null);
@@ -96,8 +99,7 @@ public final class TestCredentials {
     }
 
     /** A speaks-for (ABAC) credential: {@code user} says {@code tool} speaks for it, signed by the user. */
-    public static String speaksFor(Identity user, String userKeyId, X509Certificate tool, String toolKeyId, Instant expires,
-            String role) {
+    public static String speaksFor(Identity user, String userKeyId, String toolKeyId, Instant expires, String role) {
         Document doc = SafeXml.documentBuilder().newDocument();
         Element root = doc.createElement("signed-credential");
         doc.appendChild(root);

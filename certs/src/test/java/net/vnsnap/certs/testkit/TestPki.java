@@ -38,9 +38,13 @@ public final class TestPki {
     }
 
     public static KeyPair rsa() {
+        return rsa(2048);
+    }
+
+    public static KeyPair rsa(int bits) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
+            g.initialize(bits);
             return g.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -49,7 +53,12 @@ public final class TestPki {
 
     /** A self-signed authority CA for {@code authority} (encoded, e.g. {@code vnsnap:test}). */
     public static Identity ca(String authority) {
-        KeyPair kp = rsa();
+        return ca(authority, 2048);
+    }
+
+    /** As above with an RSA key of {@code bits}, e.g. a weak one. */
+    public static Identity ca(String authority, int bits) {
+        KeyPair kp = rsa(bits);
         String urn = "urn:publicid:IDN+" + authority + "+authority+sa";
         X509Certificate c = build(new X500Name("CN=" + authority + ".authority.sa"), kp, kp, new X500Name("CN=" + authority + ".authority.sa"),
                 urn, true, FROM, TO, false);
