@@ -33,7 +33,7 @@ public final class CredentialInspector {
                         Rfc3339.parse(SignedCredentialDocument.childText(e, "expires"), "<expires> of credential " + id),
                         List.of(), doc.signatureName(e)));
             } else {
-                ParsedCredential c = ParsedCredential.read(e);
+                ParsedCredential c = ParsedCredential.read(e, null);
                 out.add(new Level(id, "privilege", c.ownerUrn().toString(), c.targetUrn().toString(), c.expires(),
                         c.privileges(), doc.signatureName(e)));
             }
