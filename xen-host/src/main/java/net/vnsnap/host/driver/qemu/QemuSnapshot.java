@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
@@ -43,9 +45,13 @@ final class QemuSnapshot {
     private final QemuConfig cfg;
     private final QemuDriver.OverlayNamer overlays;
     private final List<QmpEvent> runEvents = new CopyOnWriteArrayList<>();
+    /** Released on every MIGRATION event so status polling reacts at once instead of at the next poll. */
+    private final Semaphore migrationChanged = new Semaphore(0);
     private final Consumer<QmpEvent> recorder = e -> {
         if ("STOP".equals(e.name()) || "RESUME".equals(e.name())) {
             runEvents.add(e);
+        } else if ("MIGRATION".equals(e.name())) {
+            migrationChanged.release();
         }
     };
     private VmSpec frozenSpec;
@@ -274,7 +280,12 @@ final class QemuSnapshot {
                 LOG.info("{}: pre-copy has not converged after {} s; allowing a 5 s final pause", vm.name(), ESCALATE_AFTER.toSeconds());
                 vm.qmp.execute("migrate-set-parameters", QmpClient.args().put("downtime-limit", 5000), cfg.commandTimeout());
             }
-            QemuDriver.sleep(20);
+            try {
+                migrationChanged.tryAcquire(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QmpException("Closed", "interrupted while waiting for the snapshot", e);
+            }
         }
     }
 
