@@ -55,6 +55,9 @@ final class QemuSnapshot {
         }
     };
     private VmSpec frozenSpec;
+    /** Host-side step durations, reported with the result. */
+    private final java.util.Map<String, Duration> phases = new java.util.LinkedHashMap<>();
+    private long phaseStart;
     /** Host time of our own pause/resume, used only when QEMU's events did not arrive. */
     private long hostPausedNanos;
     private long hostResumedNanos;
@@ -78,6 +81,7 @@ final class QemuSnapshot {
         }
         frozenSpec = vm.spec();
         vm.qmp.addEventListener(recorder);
+        phaseStart = System.nanoTime();
         try {
             JsonNode mig = switch (req.mode()) {
                 case COW -> cow(deadline);
@@ -89,7 +93,7 @@ final class QemuSnapshot {
             req.progress().progress(vm.name(), mig.path("ram").path("transferred").asLong(written), ram, "completed");
             Instant cutAt = firstEvent("STOP", Instant.MIN).map(QmpEvent::timestamp).orElse(Instant.now());
             return new SnapshotResult(req.mode(), cutAt, downtime(), Duration.ofNanos(System.nanoTime() - t0), written, ram,
-                    frozenSpec, vm.version.toString());
+                    frozenSpec, vm.version.toString(), phases);
         } catch (QmpException | IOException | RuntimeException | HookFailure e) {
             throw fail(e);
         } finally {
@@ -101,12 +105,20 @@ final class QemuSnapshot {
     private JsonNode cow(long deadline) throws QmpException, HookFailure {
         setCapabilities(true, false);
         setParameters(null);
+        phase("configure");
         pauseNow();
+        phase("pause");
         takeDiskOverlays();
+        phase("disk-overlays");
         callCut();
+        phase("cut-hook");
         startMigration();
+        phase("start-save");
         resumeOnceArmed(deadline);
-        return awaitMigration(Set.of("completed"), deadline, false);
+        phase("arm-and-resume");
+        JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        phase("write-memory");
+        return done;
     }
 
     /**
@@ -143,14 +155,20 @@ final class QemuSnapshot {
     private JsonNode live(long deadline) throws QmpException, HookFailure {
         setCapabilities(false, true);
         setParameters(req.downtimeLimit() == null ? DEFAULT_DOWNTIME_LIMIT : req.downtimeLimit());
+        phase("configure");
         startMigration();
         awaitMigration(Set.of("pre-switchover"), deadline, true);
         hostPausedNanos = System.nanoTime();
+        phase("pre-copy");
         takeDiskOverlays();
+        phase("disk-overlays");
         callCut();
+        phase("cut-hook");
         vm.qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"), cfg.commandTimeout());
         JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        phase("final-copy");
         resumeNow();
+        phase("resume");
         return done;
     }
 
@@ -158,13 +176,25 @@ final class QemuSnapshot {
     private JsonNode stopAndCopy(long deadline) throws QmpException, HookFailure {
         setCapabilities(false, false);
         setParameters(null);
+        phase("configure");
         pauseNow();
+        phase("pause");
         startMigration();
         JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        phase("write-memory");
         takeDiskOverlays();
+        phase("disk-overlays");
         callCut();
+        phase("cut-hook");
         resumeNow();
+        phase("resume");
         return done;
+    }
+
+    private void phase(String name) {
+        long now = System.nanoTime();
+        phases.put(name, Duration.ofNanos(now - phaseStart));
+        phaseStart = now;
     }
 
     private void setCapabilities(boolean background, boolean pauseBeforeSwitchover) throws QmpException {

@@ -154,9 +154,9 @@ class QemuVmTest {
         assertTrue(blks.size() >= 2, restored.tail(20));
         assertTrue(blks.get(0) == highest + 1 || (blks.get(0) == highest && blks.get(1) == highest + 1),
                 mode + ": frozen disk's highest record is " + highest + " but the restored guest wrote " + blks.subList(0, 2));
-        System.out.printf("%s: downtime %.2f ms, total %d ms, %d bytes, restore %d ms, cut at cnt %d, disk record %d%n",
+        System.out.printf("%s: downtime %.2f ms, total %d ms, %d bytes, restore %d ms, cut at cnt %d, disk record %d, phases %s%n",
                 mode, taken.result().downtime().toNanos() / 1e6, taken.result().total().toMillis(), taken.result().bytesWritten(),
-                r.result().loadTime().toMillis(), cntAtCut, highest);
+                r.result().loadTime().toMillis(), cntAtCut, highest, taken.result().phases());
     }
 
     @Test
