@@ -194,14 +194,19 @@ public final class QemuDriver implements HypervisorDriver {
         }
         v.operation.lock();
         try {
-            return new QemuSnapshot(v, request, config, this::createOverlayName).run();
+            return new QemuSnapshot(v, request, config, this::createOverlay).run();
         } finally {
             v.operation.unlock();
         }
     }
 
-    private Path createOverlayName(QemuVm v, DiskSpec disk, int seq) {
-        return v.paths.dir().resolve(disk.id() + "-s" + seq + ".qcow2");
+    /** Creates an empty qcow2 overlay whose header names the disk's current top image as its backing file. */
+    private Path createOverlay(QemuVm v, DiskSpec disk, long virtualSize, int seq) throws DriverException {
+        Path file = v.paths.dir().resolve(disk.id() + "-s" + seq + ".qcow2").toAbsolutePath();
+        // -u: the backing image is open (and locked) by QEMU, so qemu-img must not open it; the size is given.
+        run(List.of(config.qemuImg().toString(), "create", "-q", "-f", "qcow2", "-u", "-b", disk.image().toAbsolutePath().toString(),
+                "-F", disk.format(), file.toString(), Long.toString(virtualSize)), "create an overlay for disk " + disk.id());
+        return file;
     }
 
     @Override
@@ -320,9 +325,9 @@ public final class QemuDriver implements HypervisorDriver {
         }
     }
 
-    /** Names the overlay file a snapshot puts on top of a disk. */
+    /** Creates the overlay file a snapshot puts on top of a disk. */
     @FunctionalInterface
-    interface OverlayNamer {
-        Path overlay(QemuVm vm, DiskSpec disk, int seq);
+    interface OverlayFactory {
+        Path createOverlay(QemuVm vm, DiskSpec disk, long virtualSize, int seq) throws DriverException;
     }
 }

@@ -43,7 +43,7 @@ final class QemuSnapshot {
     private final QemuVm vm;
     private final SnapshotRequest req;
     private final QemuConfig cfg;
-    private final QemuDriver.OverlayNamer overlays;
+    private final QemuDriver.OverlayFactory overlays;
     private final List<QmpEvent> runEvents = new CopyOnWriteArrayList<>();
     /** Released on every MIGRATION event so status polling reacts at once instead of at the next poll. */
     private final Semaphore migrationChanged = new Semaphore(0);
@@ -55,6 +55,9 @@ final class QemuSnapshot {
         }
     };
     private VmSpec frozenSpec;
+    private final List<PreparedOverlay> prepared = new java.util.ArrayList<>();
+    /** How many prepared overlays are in use; the rest are discarded if the snapshot fails. */
+    private int switched;
     /** Host-side step durations, reported with the result. */
     private final java.util.Map<String, Duration> phases = new java.util.LinkedHashMap<>();
     private long phaseStart;
@@ -62,7 +65,7 @@ final class QemuSnapshot {
     private long hostPausedNanos;
     private long hostResumedNanos;
 
-    QemuSnapshot(QemuVm vm, SnapshotRequest req, QemuConfig cfg, QemuDriver.OverlayNamer overlays) {
+    QemuSnapshot(QemuVm vm, SnapshotRequest req, QemuConfig cfg, QemuDriver.OverlayFactory overlays) {
         this.vm = vm;
         this.req = req;
         this.cfg = cfg;
@@ -94,7 +97,7 @@ final class QemuSnapshot {
             Instant cutAt = firstEvent("STOP", Instant.MIN).map(QmpEvent::timestamp).orElse(Instant.now());
             return new SnapshotResult(req.mode(), cutAt, downtime(), Duration.ofNanos(System.nanoTime() - t0), written, ram,
                     frozenSpec, vm.version.toString(), phases);
-        } catch (QmpException | IOException | RuntimeException | HookFailure e) {
+        } catch (QmpException | DriverException | IOException | RuntimeException | HookFailure e) {
             throw fail(e);
         } finally {
             vm.qmp.removeEventListener(recorder);
@@ -102,13 +105,14 @@ final class QemuSnapshot {
     }
 
     /** Background snapshot: our stop picks the instant; QEMU resumes the VM itself once its memory is write-protected. */
-    private JsonNode cow(long deadline) throws QmpException, HookFailure {
+    private JsonNode cow(long deadline) throws QmpException, DriverException, HookFailure {
         setCapabilities(true, false);
         setParameters(null);
+        prepareOverlays();
         phase("configure");
         pauseNow();
         phase("pause");
-        takeDiskOverlays();
+        switchDiskOverlays();
         phase("disk-overlays");
         callCut();
         phase("cut-hook");
@@ -152,15 +156,16 @@ final class QemuSnapshot {
     }
 
     /** Pre-copy: QEMU pauses at convergence and waits in pre-switchover, where disks and the cut are taken. */
-    private JsonNode live(long deadline) throws QmpException, HookFailure {
+    private JsonNode live(long deadline) throws QmpException, DriverException, HookFailure {
         setCapabilities(false, true);
         setParameters(req.downtimeLimit() == null ? DEFAULT_DOWNTIME_LIMIT : req.downtimeLimit());
+        prepareOverlays();
         phase("configure");
         startMigration();
         awaitMigration(Set.of("pre-switchover"), deadline, true);
         hostPausedNanos = System.nanoTime();
         phase("pre-copy");
-        takeDiskOverlays();
+        switchDiskOverlays();
         phase("disk-overlays");
         callCut();
         phase("cut-hook");
@@ -173,16 +178,17 @@ final class QemuSnapshot {
     }
 
     /** The save-with-the-VM-paused baseline (virsh save / xl save -c). */
-    private JsonNode stopAndCopy(long deadline) throws QmpException, HookFailure {
+    private JsonNode stopAndCopy(long deadline) throws QmpException, DriverException, HookFailure {
         setCapabilities(false, false);
         setParameters(null);
+        prepareOverlays();
         phase("configure");
         pauseNow();
         phase("pause");
         startMigration();
         JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
         phase("write-memory");
-        takeDiskOverlays();
+        switchDiskOverlays();
         phase("disk-overlays");
         callCut();
         phase("cut-hook");
@@ -231,9 +237,24 @@ final class QemuSnapshot {
         vm.qmp.execute("stop", null, cfg.commandTimeout());
     }
 
+    /**
+     * Resumes the VM. QEMU reports a migration completed slightly before its clean-up has run and refuses
+     * {@code cont} until then, so that refusal is retried briefly.
+     */
     private void resumeNow() throws QmpException {
-        vm.qmp.execute("cont", null, cfg.commandTimeout());
-        hostResumedNanos = System.nanoTime();
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            try {
+                vm.qmp.execute("cont", null, cfg.commandTimeout());
+                hostResumedNanos = System.nanoTime();
+                return;
+            } catch (QmpException e) {
+                if (!e.getMessage().contains("not finalized") || System.nanoTime() > until) {
+                    throw e;
+                }
+                QemuDriver.sleep(1);
+            }
+        }
     }
 
     private void startMigration() throws QmpException {
@@ -253,20 +274,66 @@ final class QemuSnapshot {
         return outgoing ? "exec:cat > " + quoted : "exec:cat " + quoted;
     }
 
-    /** Puts a fresh overlay on every disk while the VM is paused; the old active image becomes the snapshot's disk. */
-    private void takeDiskOverlays() throws QmpException {
-        List<DiskSpec> frozen = new java.util.ArrayList<>();
+    /** An overlay file already opened as a block node, waiting to be put on top of its disk. */
+    private record PreparedOverlay(DiskSpec disk, String node, Path file) {
+    }
+
+    /**
+     * Creates and opens every disk's next overlay before the pause, so the pause only switches block
+     * nodes instead of creating files.
+     */
+    private void prepareOverlays() throws QmpException, DriverException {
+        if (vm.spec().disks().isEmpty()) {
+            return;
+        }
+        JsonNode nodes = vm.qmp.execute("query-named-block-nodes", QmpClient.args().put("flat", true), cfg.commandTimeout());
         for (DiskSpec d : vm.spec().disks()) {
+            String active = vm.activeNode(d.id());
+            long size = -1;
+            for (JsonNode n : nodes) {
+                if (active.equals(n.path("node-name").asText())) {
+                    size = n.path("image").path("virtual-size").asLong(-1);
+                }
+            }
+            if (size <= 0) {
+                throw new DriverException("cannot find the size of disk " + d.id() + " (block node " + active + ")");
+            }
             int seq = vm.nextOverlaySeq();
-            Path ovl = overlays.overlay(vm, d, seq);
+            Path file = overlays.createOverlay(vm, d, size, seq);
             String node = d.id() + "-s" + seq;
-            vm.qmp.execute("blockdev-snapshot-sync", QmpClient.args().put("node-name", vm.activeNode(d.id()))
-                    .put("snapshot-file", ovl.toAbsolutePath().toString()).put("snapshot-node-name", node)
-                    .put("format", "qcow2"), cfg.commandTimeout());
-            vm.overlayTaken(d.id(), node, d.withImage(ovl, "qcow2"));
-            frozen.add(d);
+            ObjectNode add = QmpClient.args().put("driver", "qcow2").put("node-name", node);
+            add.putNull("backing");
+            add.putObject("file").put("driver", "file").put("filename", file.toAbsolutePath().toString());
+            vm.qmp.execute("blockdev-add", add, cfg.commandTimeout());
+            prepared.add(new PreparedOverlay(d, node, file));
+        }
+    }
+
+    /** While the VM is paused: every disk continues in its prepared overlay; the old top becomes the snapshot's disk. */
+    private void switchDiskOverlays() throws QmpException {
+        List<DiskSpec> frozen = new java.util.ArrayList<>();
+        for (PreparedOverlay p : prepared) {
+            vm.qmp.execute("blockdev-snapshot", QmpClient.args().put("node", vm.activeNode(p.disk().id())).put("overlay", p.node()),
+                    cfg.commandTimeout());
+            vm.overlayTaken(p.disk().id(), p.node(), p.disk().withImage(p.file(), "qcow2"));
+            switched++;
+            frozen.add(p.disk());
         }
         frozenSpec = frozenSpec.withDisks(frozen);
+    }
+
+    /** Closes and deletes prepared overlays that a failed snapshot never switched to. */
+    private void discardUnusedOverlays() {
+        for (PreparedOverlay p : prepared.subList(switched, prepared.size())) {
+            try {
+                if (vm.qmp.isOpen()) {
+                    vm.qmp.execute("blockdev-del", QmpClient.args().put("node-name", p.node()), cfg.commandTimeout());
+                }
+                Files.deleteIfExists(p.file());
+            } catch (QmpException | IOException e) {
+                LOG.warn("{}: cannot discard unused overlay {}: {}", vm.name(), p.file(), e.getMessage());
+            }
+        }
     }
 
     private void callCut() throws HookFailure {
@@ -344,6 +411,7 @@ final class QemuSnapshot {
             LOG.warn("cannot delete the partial image {}", req.memoryImage(), e);
         }
         VmState after = recover();
+        discardUnusedOverlays();
         if (cause instanceof QmpException q && "Unsupported".equals(q.errorClass())) {
             return new UnsupportedModeException(why, cause);
         }
@@ -367,7 +435,7 @@ final class QemuSnapshot {
             }
             String run = vm.qmp.execute("query-status", null, cfg.commandTimeout()).path("status").asText();
             if (!"running".equals(run)) {
-                vm.qmp.execute("cont", null, cfg.commandTimeout());
+                resumeNow();
                 LOG.warn("{}: resumed after a failed snapshot (it was {})", vm.name(), run);
             }
         } catch (QmpException e) {
