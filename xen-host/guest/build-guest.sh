@@ -14,7 +14,13 @@ TOOLS="memdirty diskrec udpseq tcpstream"
 
 log() { printf '[build-guest] %s\n' "$*" >&2; }
 
-KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+kernel_package() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+KPKG=$(kernel_package)
+if [ -z "$KPKG" ]; then
+  # A fresh machine may have no package lists yet.
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null; else sudo apt-get update -qq >/dev/null; fi
+  KPKG=$(kernel_package)
+fi
 [ -n "$KPKG" ] || { log "no Debian kernel package found (apt-cache depends linux-image-amd64)"; exit 1; }
 KVERSION=$(apt-cache policy "$KPKG" | awk '/Candidate:/{print $2; exit}')
 SRCHASH=$( (cd "$HERE" && cat build-guest.sh init src/*.c) | sha256sum | cut -c1-16)
