@@ -5,11 +5,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import net.vnsnap.host.driver.CutHook;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
 import net.vnsnap.host.driver.HypervisorDriver;
 import net.vnsnap.host.driver.RestoreRequest;
 import net.vnsnap.host.driver.RestoreResult;
+import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.SnapshotRequest;
 import net.vnsnap.host.driver.SnapshotResult;
 import net.vnsnap.host.driver.VmSpec;
@@ -62,6 +64,11 @@ public final class VmSnapshotService {
             SnapshotManifest m = p.commit(VmSpecJson.toJson(res.frozenSpec()), disks, attrs);
             return new Taken(m, res);
         }
+    }
+
+    /** Snapshots a VM with the driver's defaults for bandwidth, downtime limit and timeout. */
+    public Taken snapshot(String vm, SnapshotMode mode, CutHook cut) throws DriverException, StoreException {
+        return snapshot(vm, SnapshotRequest.of(mode, store.root().resolve("unused"), cut));
     }
 
     /**

@@ -1,6 +1,7 @@
 package net.vnsnap.host.driver.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -235,8 +236,9 @@ public final class QemuDriver implements HypervisorDriver {
         VmSpec active = frozen.withDisks(disks);
         QemuVm v = launch(active, true);
         try {
-            JsonNode caps = QmpClient.args().set("capabilities", QemuSnapshot.caps(false, false));
-            v.qmp.execute("migrate-set-capabilities", (com.fasterxml.jackson.databind.node.ObjectNode) caps, config.commandTimeout());
+            ObjectNode caps = QmpClient.args();
+            caps.set("capabilities", QemuSnapshot.caps(false, false));
+            v.qmp.execute("migrate-set-capabilities", caps, config.commandTimeout());
             v.qmp.execute("migrate-incoming", QmpClient.args().put("uri", QemuSnapshot.uri(v.version, request.memoryImage(), false)),
                     config.commandTimeout());
             long deadline = System.nanoTime() + request.timeout().toNanos();

@@ -31,7 +31,6 @@ import org.apache.logging.log4j.Logger;
 final class QmpClient implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(QmpClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final boolean DEBUG_EVENTS = Boolean.getBoolean("vnsnap.qmp.debug");
 
     private final SocketChannel channel;
     private final String label;
@@ -199,7 +198,7 @@ final class QmpClient implements AutoCloseable {
             greeting.complete(msg);
         } else if (msg.has("event")) {
             JsonNode ts = msg.path("timestamp");
-            if (DEBUG_EVENTS) { System.out.println("EVENT " + label + " " + text); }
+            LOG.trace("{}: event {}", label, text);
             QmpEvent ev = new QmpEvent(msg.get("event").asText(), msg.path("data"),
                     Instant.ofEpochSecond(ts.path("seconds").asLong(), ts.path("microseconds").asLong() * 1000L));
             for (Consumer<QmpEvent> l : listeners) {

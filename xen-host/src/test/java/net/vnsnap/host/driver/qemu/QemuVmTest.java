@@ -230,4 +230,26 @@ class QemuVmTest {
             new ProcessBuilder("umount", "-l", small.toString()).start().waitFor(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aFailingCutHookAbortsEveryModeWithTheVmRunning() throws Exception {
+        VmSpec spec = QemuVms.guest("hook", 128, "10.0.8.1/24", QemuVms.loneTunnel(), "memdirty 16 5000 200 cnt 1",
+                "diskrec /dev/vda 100").withDisk(QemuVms.qcow2Disk(driver, tmp, "disk0", 8));
+        ConsoleLog log = QemuVms.boot(driver, spec);
+        log.await(Pattern.compile("^cnt 2 "), 0, WAIT);
+        for (SnapshotMode mode : SnapshotMode.values()) {
+            SnapshotFailedException e = assertThrows(SnapshotFailedException.class, () -> service.snapshot("hook", mode, (vm, at) -> {
+                throw new IllegalStateException("switch unreachable");
+            }));
+            assertTrue(e.getMessage().contains("cut hook failed: switch unreachable"), e.getMessage());
+            assertEquals(VmState.RUNNING, e.stateAfter(), e.getMessage());
+            assertEquals(VmState.RUNNING, driver.state("hook"), mode + ": VM left paused");
+            int before = log.lineCount();
+            long last = log.numbers(CNT).stream().mapToLong(Long::longValue).max().orElseThrow();
+            log.await(Pattern.compile("^cnt " + (last + 2) + " "), before, WAIT);
+        }
+        assertTrue(store.list().isEmpty());
+        assertFalse(log.contains("VIOLATION"));
+        assertFalse(log.contains("diskrec write error"), log.tail(10));
+    }
 }
