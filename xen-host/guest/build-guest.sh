@@ -82,6 +82,9 @@ done
 install -m 0755 "$HERE/init" "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
 
+# The tools also run on the host (static x86-64), e.g. to test memdirty's torn-image detector.
+mkdir -p "$OUT/tools"
+for t in $TOOLS; do cp "$R/bin/$t" "$OUT/tools/$t"; done
 mv -f "$WORK/vmlinux" "$OUT/vmlinux"
 mv -f "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
 echo "$KVER" > "$OUT/kernel-release"

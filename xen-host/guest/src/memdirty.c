@@ -70,10 +70,12 @@ int main(int argc, char **argv) {
     }
     size_t cursor = 0;
     uint64_t counter = 0, dirtied = 0, violations = 0;
-    /* Work in slices of 1 ms so that a rate limit and the period are both honoured. */
-    uint64_t per_slice = rate == 0 ? 256 : (rate + 999) / 1000;
+    /* Work in slices (1 ms, or one page per slice below 1000 pages/s) so the rate and the period both hold. */
+    uint64_t per_slice = rate == 0 ? 256 : (rate >= 1000 ? rate / 1000 : 1);
+    uint64_t slice_ns = rate == 0 || rate >= 1000 ? 1000000ULL : 1000000000ULL / rate;
     uint64_t start = now_ns(), next_report = start + period_ms * 1000000ULL, slice_start = start;
-    printf("memdirty start pages=%zu rate=%llu period_ms=%llu\n", pages, (unsigned long long)rate, (unsigned long long)period_ms);
+    printf("memdirty start pages=%zu rate=%llu period_ms=%llu addr=%p\n", pages, (unsigned long long)rate,
+           (unsigned long long)period_ms, (void *)mem);
     fflush(stdout);
     for (;;) {
         for (uint64_t k = 0; k < per_slice; k++) {
@@ -104,7 +106,7 @@ int main(int argc, char **argv) {
             }
         }
         if (rate != 0) {
-            slice_start += 1000000ULL;
+            slice_start += slice_ns;
             t = now_ns();
             if (slice_start > t) {
                 sleep_ns(slice_start - t);
