@@ -24,6 +24,7 @@ class MemdirtyDetectorTest {
 
     @Test
     void reportsViolationWhenPagesAreOverwritten() throws Exception {
+        TestGuest.assumeQemu();
         assumeTrue(Files.isReadable(Path.of("/proc/self/mem")), "needs /proc");
         Path tool = TestGuest.dir().resolve("tools/memdirty");
         // 1 MiB swept at 100 pages/s: a full sweep takes 2.5 s, so overwritten pages stay wrong until checked.
