@@ -1,0 +1,20 @@
+package net.vnsnap.host.driver;
+
+import java.time.Instant;
+
+/**
+ * Called while the VM is paused at its snapshot instant, before it resumes: the place where the virtual
+ * switch changes the VM port's epoch (colour). A failure aborts the snapshot and the VM is resumed.
+ */
+@FunctionalInterface
+public interface CutHook {
+
+    /** A hook that does nothing, for single-VM snapshots without a switch. */
+    CutHook NONE = (vm, pausedAt) -> { };
+
+    /**
+     * @param vm       the VM's name
+     * @param pausedAt when the hypervisor reported the VM paused
+     */
+    void atCut(String vm, Instant pausedAt) throws Exception;
+}

@@ -1,0 +1,25 @@
+package net.vnsnap.host.driver;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A completed VM snapshot.
+ *
+ * @param mode          the mode used
+ * @param cutAt         when the VM paused at the snapshot instant (hypervisor timestamp)
+ * @param downtime      how long the VM was paused, from the hypervisor's pause/resume event timestamps
+ * @param total         from the request to the memory image being complete
+ * @param bytesWritten  size of the memory image
+ * @param ramBytes      the guest's RAM size
+ * @param frozenSpec    the VM's devices with each disk pointing at its frozen (snapshot) image
+ * @param hypervisorVersion the version that wrote the image; restore needs a compatible one
+ * @param phases        host-side duration of each step, in order, to show where the time (and the pause) went
+ */
+public record SnapshotResult(SnapshotMode mode, Instant cutAt, Duration downtime, Duration total, long bytesWritten,
+                             long ramBytes, VmSpec frozenSpec, String hypervisorVersion, Map<String, Duration> phases) {
+    public SnapshotResult {
+        phases = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phases));
+    }
+}

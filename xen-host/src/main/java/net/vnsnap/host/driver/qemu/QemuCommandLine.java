@@ -1,0 +1,79 @@
+package net.vnsnap.host.driver.qemu;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import net.vnsnap.host.driver.BootSource;
+import net.vnsnap.host.driver.DiskSpec;
+import net.vnsnap.host.driver.NetworkAttachment;
+import net.vnsnap.host.driver.NicSpec;
+import net.vnsnap.host.driver.VmSpec;
+
+/** Builds the QEMU argument list for a VM spec; the same spec always yields the same device model. */
+final class QemuCommandLine {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private QemuCommandLine() {
+    }
+
+    static List<String> build(QemuConfig cfg, VmSpec spec, QemuInstancePaths paths, boolean incoming) {
+        List<String> a = new ArrayList<>();
+        a.add(cfg.qemuBinary().toString());
+        a.addAll(List.of("-name", spec.name(), "-machine", cfg.machine(), "-accel", cfg.accelerator(),
+                "-cpu", "kvm".equals(cfg.accelerator()) ? "host" : "max",
+                "-m", Integer.toString(spec.memoryMiB()), "-smp", Integer.toString(spec.vcpus()),
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-S"));
+        if (spec.boot() instanceof BootSource.Kernel k) {
+            a.add("-kernel");
+            a.add(k.kernel().toString());
+            if (k.initrd() != null) {
+                a.add("-initrd");
+                a.add(k.initrd().toString());
+            }
+            a.add("-append");
+            a.add(k.cmdline());
+        }
+        a.add("-qmp");
+        a.add("unix:" + opt(paths.qmpSocket()) + ",server=on,wait=off");
+        a.add("-chardev");
+        a.add("socket,id=ser0,path=" + opt(paths.serialSocket()) + ",server=on,wait=off,logfile=" + opt(paths.consoleLog()));
+        a.add("-serial");
+        a.add("chardev:ser0");
+        for (NicSpec nic : spec.nics()) {
+            if (nic.attachment() instanceof NetworkAttachment.UdpTunnel u) {
+                a.add("-netdev");
+                a.add("dgram,id=" + nic.id() + ",local.type=inet,local.host=" + u.localHost() + ",local.port=" + u.localPort()
+                        + ",remote.type=inet,remote.host=" + u.remoteHost() + ",remote.port=" + u.remotePort());
+            }
+            a.add("-device");
+            a.add("virtio-net-pci,netdev=" + nic.id() + ",mac=" + nic.mac() + ",id=" + nic.id() + "-dev");
+        }
+        for (DiskSpec d : spec.disks()) {
+            a.add("-blockdev");
+            a.add(blockdev(d).toString());
+            a.add("-device");
+            a.add("virtio-blk-pci,drive=" + d.id() + ",id=" + d.id() + "-dev");
+        }
+        if (incoming) {
+            a.add("-incoming");
+            a.add("defer");
+        }
+        return a;
+    }
+
+    /** JSON syntax needs no comma escaping in file names. */
+    private static ObjectNode blockdev(DiskSpec d) {
+        ObjectNode file = JSON.createObjectNode().put("driver", "file").put("filename", d.image().toAbsolutePath().toString())
+                .put("node-name", d.id() + "-file");
+        ObjectNode fmt = JSON.createObjectNode().put("driver", d.format()).put("node-name", d.id());
+        fmt.set("file", file);
+        return fmt;
+    }
+
+    /** QEMU option values escape a comma by doubling it. */
+    private static String opt(Path p) {
+        return p.toAbsolutePath().toString().replace(",", ",,");
+    }
+}
