@@ -104,7 +104,7 @@ final class QemuSnapshot {
         }
     }
 
-    /** Background snapshot: our stop picks the instant; QEMU resumes the VM itself once its memory is write-protected. */
+    /** Background snapshot: our stop picks the instant; the VM resumes as soon as QEMU has write-protected its memory. */
     private JsonNode cow(long deadline) throws QmpException, DriverException, HookFailure {
         setCapabilities(true, false);
         setParameters(null);
