@@ -35,6 +35,14 @@ public final class SafeXml {
 
     private static final String DISALLOW_DOCTYPE = "http://apache.org/xml/features/disallow-doctype-decl";
 
+    /** Parser features every DOM and SAX parser gets: no DOCTYPE, no external entities, no external DTD. */
+    private static final java.util.Map<String, Boolean> HARDENING = java.util.Map.of(
+            XMLConstants.FEATURE_SECURE_PROCESSING, true,
+            DISALLOW_DOCTYPE, true,
+            "http://xml.org/sax/features/external-general-entities", false,
+            "http://xml.org/sax/features/external-parameter-entities", false,
+            "http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+
     private SafeXml() {
     }
 
@@ -46,11 +54,9 @@ public final class SafeXml {
         f.setExpandEntityReferences(false);
         f.setValidating(false);
         try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature(DISALLOW_DOCTYPE, true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            for (var feature : HARDENING.entrySet()) {
+                f.setFeature(feature.getKey(), feature.getValue());
+            }
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("XML parser cannot be hardened", e);
         }
@@ -66,11 +72,9 @@ public final class SafeXml {
         f.setValidating(false);
         f.setXIncludeAware(false);
         try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature(DISALLOW_DOCTYPE, true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            for (var feature : HARDENING.entrySet()) {
+                f.setFeature(feature.getKey(), feature.getValue());
+            }
         } catch (ParserConfigurationException | SAXException e) {
             throw new IllegalStateException("SAX parser cannot be hardened", e);
         }

@@ -465,21 +465,26 @@ public final class RSpecReader {
         }
 
         private static Boolean bool(String s, Pos pos, String what) throws RSpecException {
-            if (s == null) {
-                return null;
-            }
-            switch (s.trim()) {
-                case "true", "1":
-                    return Boolean.TRUE;
-                case "false", "0":
-                    return Boolean.FALSE;
-                default:
-                    throw RSpecException.at(pos, what + " '" + s + "' is not true or false");
-            }
+            return RSpecReader.xsBoolean(s, pos, what);
         }
 
         private static String describe(String ns, String local) {
             return ns == null || ns.isEmpty() ? local + " (no namespace)" : "{" + ns + "}" + local;
+        }
+    }
+
+    /** An xs:boolean attribute value ("true", "false", "1", "0"), or null when absent. */
+    public static Boolean xsBoolean(String s, Pos pos, String what) throws RSpecException {
+        if (s == null) {
+            return null;
+        }
+        switch (s.trim()) {
+            case "true", "1":
+                return Boolean.TRUE;
+            case "false", "0":
+                return Boolean.FALSE;
+            default:
+                throw RSpecException.at(pos, what + " '" + s + "' is not true or false");
         }
     }
 }

@@ -16,18 +16,7 @@ final class Values {
     }
 
     static Boolean bool(AnyElement e, String attr, String who) throws RSpecException {
-        String s = e.attr(attr).orElse(null);
-        if (s == null) {
-            return null;
-        }
-        switch (s.trim()) {
-            case "true", "1":
-                return Boolean.TRUE;
-            case "false", "0":
-                return Boolean.FALSE;
-            default:
-                throw RSpecException.at(e.pos(), who + "snapshot " + attr + " '" + s + "' is not true or false");
-        }
+        return net.vnsnap.rspec.io.RSpecReader.xsBoolean(e.attr(attr).orElse(null), e.pos(), who + "snapshot " + attr);
     }
 
     static Duration duration(AnyElement e, String attr, String who) throws RSpecException {
