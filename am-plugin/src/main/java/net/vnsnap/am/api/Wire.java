@@ -21,7 +21,7 @@ import net.vnsnap.certs.credential.CredentialEnvelope;
 /** Decoding of AM API parameters from their XML-RPC forms, and the encodings the API prescribes (times, compression). */
 public final class Wire {
 
-    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
+    private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx");
 
     private Wire() {
     }
