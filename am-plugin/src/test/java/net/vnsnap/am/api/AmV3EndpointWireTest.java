@@ -20,9 +20,8 @@ import java.util.Map;
 import java.util.zip.InflaterInputStream;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import net.vnsnap.am.api.v3.AmApiV3;
+import net.vnsnap.am.api.v2.AmV2Endpoint;
 import net.vnsnap.am.api.v3.AmV3Endpoint;
-import net.vnsnap.am.core.VersionInfo;
 import net.vnsnap.certs.GeniCode;
 import net.vnsnap.certs.GeniException;
 import net.vnsnap.certs.federation.LocalFederation;
@@ -52,57 +51,6 @@ class AmV3EndpointWireTest {
     /** What the recording AM was asked, in order. */
     static final List<String> CALLS = new ArrayList<>();
 
-    /** Answers GetVersion and ListResources, records the other calls' decoded arguments, fails "Shutdown". */
-    static final AmApiV3 RECORDER = new AmApiV3() {
-        public Map<String, Object> getVersion(Options o) {
-            return VersionInfo.value(url.toString(), url + "am/2.0", List.of("http://vnsnap.net/rspec/ext/snapshot/1"));
-        }
-
-        public String listResources(ApiCall c) {
-            CALLS.add("ListResources " + c.caller().urn() + " creds=" + c.credentials().size());
-            return "<rspec type=\"advertisement\" xmlns=\"http://www.geni.net/resources/rspec/3\"/>";
-        }
-
-        public Slivers allocate(ApiCall c, String slice, String rspec) {
-            CALLS.add("Allocate " + slice + " " + rspec.length());
-            return new Slivers(slice, "<manifest/>", List.of(new SliverStatus("urn:publicid:IDN+x+sliver+1",
-                    Instant.parse("2027-06-01T00:10:00Z"), "geni_allocated", "geni_pending_allocation", null, null)));
-        }
-
-        public Slivers provision(ApiCall c, List<String> urns) {
-            return null;
-        }
-
-        public Slivers status(ApiCall c, List<String> urns) {
-            CALLS.add("Status " + urns);
-            return new Slivers(urns.get(0), null, List.of());
-        }
-
-        public Slivers describe(ApiCall c, List<String> urns) {
-            return new Slivers(urns.get(0), "<rspec type=\"manifest\">" + "x".repeat(5000) + "</rspec>", List.of());
-        }
-
-        public List<SliverStatus> renew(ApiCall c, List<String> urns, Instant t) {
-            CALLS.add("Renew " + t);
-            return List.of();
-        }
-
-        public ActionResult performOperationalAction(ApiCall c, List<String> urns, String action) throws GeniException {
-            if (action.equals("vnsnap_snapshot")) {
-                return new ActionResult(List.of(), Map.of("vnsnap_snapshot_id", "snap-1"));
-            }
-            throw new GeniException(GeniCode.UNSUPPORTED, "Unsupported: action " + action + " is not supported");
-        }
-
-        public List<SliverStatus> delete(ApiCall c, List<String> urns) {
-            return List.of();
-        }
-
-        public void shutdown(ApiCall c, String slice) {
-            throw new IllegalStateException("disk on fire");
-        }
-    };
-
     @BeforeAll
     static void start() throws Exception {
         LocalFederation fed = LocalFederation.create(dir.resolve("fed"), "vnsnap//wire", Duration.ofDays(3650), CLOCK);
@@ -112,7 +60,7 @@ class AmV3EndpointWireTest {
         server = new SecureXmlRpcServer(new InetSocketAddress("127.0.0.1", 0), TlsContexts.create(am, v),
                 SecureXmlRpcServer.Limits.DEFAULT);
         url = URI.create("https://localhost:" + server.port() + "/");
-        server.serve("/", new AmV3Endpoint(RECORDER)).start();
+        server.serve("/", new AmV3Endpoint(new RecordingAm(url, CALLS))).serve("/am/2.0", new AmV2Endpoint(new RecordingAm(url, CALLS))).start();
         aliceTls = TlsContexts.create(alice, v);
     }
 
@@ -247,5 +195,33 @@ class AmV3EndpointWireTest {
         String rspec = (String) ((Map<String, Object>) d.get("value")).get("geni_rspec");
         assertFalse(rspec.startsWith("<"), "compressed manifest");
         assertEquals("urn:publicid:IDN+vnsnap:wire+slice+s1", ((Map<String, Object>) d.get("value")).get("geni_urn"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void v2AdaptsToTheV3Implementation() throws Exception {
+        SecureXmlRpcClient v2 = new SecureXmlRpcClient(URI.create(url + "am/2.0"), aliceTls, 10_000);
+        Map<String, Object> version = (Map<String, Object>) v2.call("GetVersion");
+        assertEquals(2, version.get("geni_api"));
+        String slice = "urn:publicid:IDN+vnsnap:wire+slice+v2";
+        CALLS.clear();
+        Map<String, Object> created = (Map<String, Object>) v2.call("CreateSliver", slice, new Object[0], "<rspec/>",
+                new Object[] {Map.of("urn", "urn:publicid:IDN+vnsnap:wire+user+alice", "keys", new Object[] {"ssh-ed25519 AAAA"})},
+                Map.of());
+        assertEquals("<rspec type=\"manifest\"/>", created.get("value"));
+        assertEquals(List.of("Allocate " + slice + " 8", "Provision [" + slice + "] users=1", "POA geni_start"), CALLS);
+        Map<String, Object> st = (Map<String, Object>) ((Map<String, Object>) v2.call("SliverStatus", slice, new Object[0],
+                Map.of())).get("value");
+        assertEquals("configuring", st.get("geni_status"), "a slice is as ready as its least ready sliver");
+        Object[] res = (Object[]) st.get("geni_resources");
+        assertEquals("ready", ((Map<String, Object>) res[0]).get("geni_status"));
+        assertEquals(Boolean.TRUE, ((Map<String, Object>) v2.call("RenewSliver", slice, new Object[0], "2027-06-02T00:00:00Z",
+                Map.of())).get("value"));
+        assertEquals(Boolean.TRUE, ((Map<String, Object>) v2.call("DeleteSliver", slice, new Object[0], Map.of())).get("value"));
+        String manifest = (String) ((Map<String, Object>) v2.call("ListResources", new Object[0],
+                Map.of("geni_rspec_version", Map.of("type", "GENI", "version", "3"), "geni_slice_urn", slice))).get("value");
+        assertTrue(manifest.startsWith("<rspec type=\"manifest\">"), manifest);
+        Map<String, Object> unknown = (Map<String, Object>) v2.call("Allocate", slice, new Object[0], "<rspec/>", Map.of());
+        assertEquals(13, ((Map<String, Object>) unknown.get("code")).get("geni_code"));
     }
 }

@@ -4,52 +4,35 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import net.vnsnap.am.api.ApiCall;
-import net.vnsnap.am.api.GeniResponse;
+import net.vnsnap.am.api.GeniEndpoint;
 import net.vnsnap.am.api.Options;
 import net.vnsnap.am.api.RSpecVersions;
 import net.vnsnap.am.api.Wire;
 import net.vnsnap.certs.GeniCode;
 import net.vnsnap.certs.GeniException;
 import net.vnsnap.certs.rpc.RpcCaller;
-import net.vnsnap.certs.rpc.RpcEndpoint;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * AM API v3 on the wire: decodes each method's parameters, checks their types and the options the API
  * requires, calls {@link AmApiV3}, and answers every outcome as {@code {code, value, output}}.
  */
-public final class AmV3Endpoint implements RpcEndpoint {
-
-    private static final Logger LOG = LogManager.getLogger(AmV3Endpoint.class);
+public final class AmV3Endpoint extends GeniEndpoint {
 
     private final AmApiV3 api;
 
     public AmV3Endpoint(AmApiV3 api) {
+        super("v3");
         this.api = api;
     }
 
     @Override
-    public Object call(RpcCaller caller, String method, List<Object> params) {
-        try {
-            return dispatch(caller, method, params);
-        } catch (GeniException e) {
-            LOG.info("{} by {}: {} {}", method, caller.urn(), e.code(), e.getMessage());
-            return GeniResponse.error(e.code(), e.getMessage()).toWire();
-        } catch (RuntimeException e) {
-            return internalError(method, e);
-        }
-    }
-
-    private Object dispatch(RpcCaller caller, String method, List<Object> p) throws GeniException {
+    protected Object dispatch(RpcCaller caller, String method, List<Object> p) throws GeniException {
         switch (method) {
             case "GetVersion": {
                 if (p.size() > 1) {
                     throw usage(method, "([options])");
                 }
-                Map<String, Object> wire = GeniResponse.success(api.getVersion(Wire.options(p.isEmpty() ? null : p.get(0)))).toWire();
-                wire.put("geni_api", 3);
-                return wire;
+                return version(api.getVersion(Wire.options(p.isEmpty() ? null : p.get(0))), 3);
             }
             case "ListResources": {
                 expect(p, 2, method, "(credentials, options)");
@@ -111,31 +94,5 @@ public final class AmV3Endpoint implements RpcEndpoint {
             default:
                 throw new GeniException(GeniCode.UNSUPPORTED, "method " + method + " is not part of AM API v3");
         }
-    }
-
-    private static Map<String, Object> ok(Object value) {
-        return GeniResponse.success(value).toWire();
-    }
-
-    private static void expect(List<Object> p, int n, String method, String signature) throws GeniException {
-        if (p.size() != n) {
-            throw usage(method, signature);
-        }
-    }
-
-    private static GeniException usage(String method, String signature) {
-        return new GeniException(GeniCode.BADARGS, method + " takes " + signature);
-    }
-
-    @Override
-    public Object badRequest(String reason) {
-        return GeniResponse.error(GeniCode.BADARGS, reason).toWire();
-    }
-
-    @Override
-    public Object internalError(String method, Exception e) {
-        LOG.error("{} failed", method, e);
-        return GeniResponse.error(GeniCode.SERVERERROR, method + " failed inside the aggregate manager: "
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())).toWire();
     }
 }
