@@ -1,6 +1,7 @@
 package net.vnsnap.host.driver.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,11 @@ class GuestAccessVmTest {
         assertNoLogin(port, "bob", "alice");
         assertNoLogin(port, "root", "alice");
         step("boot list: 2 logins, 3 refusals");
+        Result net = ssh(port, "alice", "alice", "ip -o -4 addr show; ip route");
+        assertTrue(net.output.matches("(?s).*eth0\\s+inet 10\\.0\\.9\\.1/24.*"), "eth0 keeps the experiment address: " + net.output);
+        assertTrue(net.output.matches("(?s).*eth1\\s+inet 100\\.127\\.255\\.15/24.*"), "the control NIC has its lease: " + net.output);
+        assertFalse(net.output.contains("default"), "the control NIC must not add a default route: " + net.output);
+        String hostKey = hostKey(port);
 
         driver.updateUsers("ssh1", List.of(new GuestUser("alice", alice), new GuestUser("carol", carol)));
         step("update 1 acknowledged");
@@ -99,6 +105,11 @@ class GuestAccessVmTest {
         assertEquals(List.of("alice", "carol"), driver.spec("ssh1").access().users().stream().map(GuestUser::login).toList());
         step("a list naming root is refused and changes nothing");
 
+        driver.pause("ssh1");
+        DriverException paused = assertThrows(DriverException.class, () -> driver.updateUsers("ssh1", List.of()));
+        assertTrue(paused.getMessage().contains("PAUSED"), paused.getMessage());
+        driver.resume("ssh1");
+
         SnapshotStore store = SnapshotStore.open(tmp.resolve("store"));
         VmSnapshotService service = new VmSnapshotService(driver, store);
         VmSnapshotService.Taken taken = service.snapshot("ssh1", SnapshotMode.COW, null);
@@ -116,7 +127,8 @@ class GuestAccessVmTest {
         assertLogin(port2, "alice", "alice");
         assertLogin(port2, "carol", "carol");
         assertNoLogin(port2, "bob", "bob");
-        step("restored: same logins on the new port");
+        assertEquals(hostKey, hostKey(port2), "a restored guest keeps its SSH host key");
+        step("restored: same logins and host key on the new port");
 
         driver.updateUsers("ssh1", List.of(new GuestUser("bob", bob), new GuestUser("carol", carol)));
         assertLogin(port2, "bob", "bob");
@@ -153,10 +165,22 @@ class GuestAccessVmTest {
     }
 
     private Result ssh(int port, String user, String key) throws Exception {
+        return ssh(port, user, key, "echo whoami=$(id -un)");
+    }
+
+    private Result ssh(int port, String user, String key, String command) throws Exception {
         return run(List.of("ssh", "-F", "/dev/null", "-i", tmp.resolve("id_" + key).toString(), "-p", Integer.toString(port),
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
                 "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=60", "-o", "LogLevel=ERROR",
-                user + "@127.0.0.1", "echo whoami=$(id -un)"));
+                user + "@127.0.0.1", command));
+    }
+
+    /** The guest's ed25519 host key as ssh-keyscan sees it through the forward. */
+    private static String hostKey(int port) throws Exception {
+        Result r = run(List.of("ssh-keyscan", "-T", "60", "-t", "ed25519", "-p", Integer.toString(port), "127.0.0.1"));
+        String line = r.output.lines().filter(l -> l.contains("ssh-ed25519")).findFirst()
+                .orElseThrow(() -> new AssertionError("no host key from port " + port + ": " + r.output));
+        return line.substring(line.indexOf("ssh-ed25519"));
     }
 
     private static Result run(List<String> argv) throws IOException, InterruptedException {
