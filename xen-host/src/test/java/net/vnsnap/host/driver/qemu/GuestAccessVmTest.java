@@ -68,10 +68,13 @@ class GuestAccessVmTest {
         String carol = keyPair("carol");
         keyPair("mallory");
         int port = freePort();
-        VmSpec spec = QemuVms.guest("ssh1", 128, "10.0.9.1/24", QemuVms.loneTunnel())
-                .withNic(new NicSpec("ctl", "52:54:00:ce:00:01", new NetworkAttachment.HostForward(port, 22)))
-                .withAccess(GuestAccess.of(new GuestUser("alice", alice), new GuestUser("bob", bob)));
+        VmSpec base = QemuVms.guest("ssh1", 128, "10.0.9.1/24", QemuVms.loneTunnel());
+        // The control NIC first (eth0): the guest must still give vm.ip to the experiment NIC.
+        NicSpec ctl = new NicSpec("ctl", "52:54:00:ce:00:01", new NetworkAttachment.HostForward(port, 22));
+        VmSpec spec = new VmSpec(base.name(), base.memoryMiB(), base.vcpus(), base.boot(), base.disks(),
+                List.of(ctl, base.nics().get(0)), GuestAccess.of(new GuestUser("alice", alice), new GuestUser("bob", bob)));
         ConsoleLog log = QemuVms.boot(driver, spec);
+        log.await(Pattern.compile("USERSPACE-UP name=ssh1 ip=10.0.9.1/24 uptime=\\S+ mac=52:54:00:12:34:01"), 0, WAIT);
         log.await(SSH_UP, 0, WAIT);
         step("booted, sshd up");
 
@@ -82,8 +85,8 @@ class GuestAccessVmTest {
         assertNoLogin(port, "root", "alice");
         step("boot list: 2 logins, 3 refusals");
         Result net = ssh(port, "alice", "alice", "ip -o -4 addr show; ip route");
-        assertTrue(net.output.matches("(?s).*eth0\\s+inet 10\\.0\\.9\\.1/24.*"), "eth0 keeps the experiment address: " + net.output);
-        assertTrue(net.output.matches("(?s).*eth1\\s+inet 100\\.127\\.255\\.15/24.*"), "the control NIC has its lease: " + net.output);
+        assertTrue(net.output.matches("(?s).*eth1\\s+inet 10\\.0\\.9\\.1/24.*"), "the experiment NIC has vm.ip: " + net.output);
+        assertTrue(net.output.matches("(?s).*eth0\\s+inet 100\\.127\\.255\\.15/24.*"), "the control NIC has its lease: " + net.output);
         assertFalse(net.output.contains("default"), "the control NIC must not add a default route: " + net.output);
         String hostKey = hostKey(port);
 
