@@ -5,7 +5,7 @@ set -euo pipefail
 MIN_MAJOR=10
 # Guest build and QEMU tooling: qemu-img, a static busybox for the initramfs, cpio, python3 (vmlinux
 # extraction) and a static C toolchain for the guest workload programs.
-TOOLS=(qemu-utils busybox-static cpio python3 gcc libc6-dev xz-utils)
+TOOLS=(qemu-utils busybox-static cpio python3 gcc libc6-dev xz-utils openssh-client)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 log() { printf '[install-qemu] %s\n' "$*" >&2; }

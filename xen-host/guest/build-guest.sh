@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the vnsnap test guest into OUTDIR: a PVH-bootable Debian kernel (vmlinux), and a busybox
-# initramfs with the virtio modules, our /init and the C workload tools. Skipped when OUTDIR's stamp
+# initramfs with the virtio modules, our /init, the C workload tools and dropbear for SSH access. Skipped when OUTDIR's stamp
 # matches the kernel package version and the hash of the guest sources.
 #
 # usage: build-guest.sh [OUTDIR]     (default: <checkout>/.vnsnap/guest)
@@ -9,7 +9,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="${1:-$ROOT/.vnsnap/guest}"
-MODORDER="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net virtio_blk e1000"
+MODORDER="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net virtio_blk virtio_console qemu_fw_cfg e1000"
+# The SSH server and the Debian libraries it needs that the host may lack (the rest comes from the host via ldd).
+SSH_PKGS="dropbear-bin libtomcrypt1 libtommath1"
 TOOLS="memdirty diskrec udpseq tcpstream"
 
 log() { printf '[build-guest] %s\n' "$*" >&2; }
@@ -23,8 +25,9 @@ if [ -z "$KPKG" ]; then
 fi
 [ -n "$KPKG" ] || { log "no Debian kernel package found (apt-cache depends linux-image-amd64)"; exit 1; }
 KVERSION=$(apt-cache policy "$KPKG" | awk '/Candidate:/{print $2; exit}')
-SRCHASH=$( (cd "$HERE" && cat build-guest.sh init src/*.c) | sha256sum | cut -c1-16)
-STAMP="$KPKG $KVERSION $SRCHASH"
+SSHVERSION=$(apt-cache policy dropbear-bin | awk '/Candidate:/{print $2; exit}')
+SRCHASH=$( (cd "$HERE" && cat build-guest.sh init access udhcpc.script src/*.c) | sha256sum | cut -c1-16)
+STAMP="$KPKG $KVERSION dropbear-$SSHVERSION $SRCHASH"
 
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/initramfs.cpio.gz" ]; then
   exit 0
@@ -43,6 +46,12 @@ if [ -z "$DEB" ]; then
   (cd "$OUT/cache" && apt-get download -q "$KPKG" >/dev/null)
   DEB=$(ls "$OUT/cache/${KPKG}_"*.deb | head -1)
 fi
+for p in $SSH_PKGS; do
+  if ! ls "$OUT/cache/${p}_"*.deb >/dev/null 2>&1; then
+    log "downloading $p"
+    (cd "$OUT/cache" && apt-get download -q "$p" >/dev/null 2>&1)
+  fi
+done
 log "unpacking $(basename "$DEB")"
 dpkg-deb -x "$DEB" "$WORK/kroot"
 KVER=$(ls "$WORK/kroot/lib/modules" | head -1)
@@ -80,6 +89,27 @@ for t in $TOOLS; do
   gcc -static -O2 -Wall -Wextra -Werror -o "$R/bin/$t" "$HERE/src/$t.c"
 done
 install -m 0755 "$HERE/init" "$R/init"
+install -m 0755 "$HERE/access" "$R/bin/vnsnap-access"
+install -m 0755 "$HERE/udhcpc.script" "$R/etc/udhcpc.script"
+
+# dropbear (dynamically linked) with every library ldd resolves, at the same paths as on the host.
+mkdir -p "$WORK/ssh"
+for p in $SSH_PKGS; do dpkg-deb -x "$(ls "$OUT/cache/${p}_"*.deb | head -1)" "$WORK/ssh"; done
+cp "$WORK/ssh/usr/sbin/dropbear" "$WORK/ssh/usr/bin/dropbearkey" "$R/bin/"
+for lib in $(LD_LIBRARY_PATH="$WORK/ssh/usr/lib/x86_64-linux-gnu" ldd "$WORK/ssh/usr/sbin/dropbear" "$WORK/ssh/usr/bin/dropbearkey" \
+             | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u); do
+  case "$lib" in
+    "$WORK/ssh"/*) dest="/lib/x86_64-linux-gnu/$(basename "$lib")" ;;
+    *) dest="$lib" ;;
+  esac
+  mkdir -p "$R$(dirname "$dest")"
+  cp -L "$lib" "$R$dest"
+done
+[ -e "$R/lib64/ld-linux-x86-64.so.2" ] || { log "the dynamic loader was not copied for dropbear"; exit 1; }
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
+printf 'root:x:0:\n' > "$R/etc/group"
+printf '/bin/sh\n' > "$R/etc/shells"
+mkdir -p "$R/root" "$R/home"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
 
 # The tools also run on the host (static x86-64), e.g. to test memdirty's torn-image detector.

@@ -1,6 +1,7 @@
 package net.vnsnap.host.driver;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -43,6 +44,17 @@ public interface HypervisorDriver extends AutoCloseable {
 
     /** Recreates a VM from a snapshot and leaves it paused; the caller resumes it. */
     RestoreResult restore(RestoreRequest request) throws DriverException;
+
+    /**
+     * Replaces the complete list of users the guest lets in (GENI's {@code geni_update_users}): listed users
+     * get exactly the listed keys, users no longer listed lose all keys. Returns once the guest has applied it;
+     * the VM must be running with {@link VmSpec#access() guest access}. {@link #spec} reflects the new list.
+     *
+     * @throws UnsupportedFeatureException when the driver cannot reach guests (the default)
+     */
+    default void updateUsers(String vm, List<GuestUser> users) throws DriverException {
+        throw new UnsupportedFeatureException(getClass().getSimpleName() + " cannot update the users of guest " + vm);
+    }
 
     /** Destroys every VM this driver created. */
     @Override

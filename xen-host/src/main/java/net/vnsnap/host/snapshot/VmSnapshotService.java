@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import net.vnsnap.host.driver.CutHook;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
@@ -75,11 +76,22 @@ public final class VmSnapshotService {
      * Verifies a snapshot (refusing a corrupt one) and recreates its VM, paused, optionally under another name.
      */
     public Restored restore(String snapshotId, String asName, Duration timeout) throws DriverException, StoreException {
+        return restore(snapshotId, asName, timeout, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #restore(String, String, Duration)}, with the stored spec passed through {@code adjust} first:
+     * for settings outside the guest's state, such as a control NIC's host port
+     * ({@link VmSpec#withHostForwardPort}). The device model must stay the same.
+     */
+    public Restored restore(String snapshotId, String asName, Duration timeout, UnaryOperator<VmSpec> adjust)
+            throws DriverException, StoreException {
         StoredSnapshot s = store.verify(snapshotId);
         VmSpec spec = VmSpecJson.fromJson(s.deviceConfig());
         if (asName != null) {
             spec = spec.withName(asName);
         }
+        spec = adjust.apply(spec);
         RestoreResult r = driver.restore(new RestoreRequest(spec, s.memoryImage(), timeout));
         return new Restored(spec.name(), r, s.manifest());
     }

@@ -20,6 +20,23 @@ class VmSpecJsonTest {
     }
 
     @Test
+    void roundTripsGuestAccessAndHostForwardAndReadsOldSpecsWithoutThem() {
+        VmSpec plain = new VmSpec("vm2", 128, 1, new BootSource.Kernel(Path.of("/g/vmlinux"), null, ""), List.of(), List.of());
+        String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOjntZt6C7z0M/SvfosOSlOW2/nvt3PCoNbhOirAM0fd a@x";
+        VmSpec spec = plain.withNic(new NicSpec("ctl", "52:54:00:ce:00:01", new NetworkAttachment.HostForward(2222, 22)))
+                .withAccess(GuestAccess.of(new GuestUser("alice", key)));
+        assertEquals(spec, VmSpecJson.fromJson(VmSpecJson.toJson(spec)));
+        String old = "{\"name\":\"vm2\",\"memoryMiB\":128,\"vcpus\":1,\"boot\":{\"type\":\"kernel\",\"kernel\":\"/g/vmlinux\","
+                + "\"initrd\":null,\"cmdline\":\"\"},\"disks\":[],\"nics\":[]}";
+        assertEquals(plain, VmSpecJson.fromJson(old), old);
+        VmSpec moved = spec.withHostForwardPort("ctl", 3333);
+        assertEquals(new NetworkAttachment.HostForward("127.0.0.1", 3333, 22), moved.nics().get(0).attachment());
+        assertEquals(spec.access(), moved.access());
+        assertThrows(IllegalArgumentException.class, () -> spec.withHostForwardPort("net0", 1));
+        assertThrows(IllegalArgumentException.class, () -> GuestAccess.of(new GuestUser("a"), new GuestUser("a")));
+    }
+
+    @Test
     void rejectsInvalidSpecs() {
         assertThrows(IllegalArgumentException.class, () -> VmSpecJson.fromJson("{\"name\":\"bad name\"}"));
         assertThrows(IllegalArgumentException.class, () -> new NicSpec("net0", "not-a-mac", NetworkAttachment.UdpTunnel.directPair(1)[0]));

@@ -14,6 +14,17 @@ import net.vnsnap.host.driver.VmSpec;
 /** Builds the QEMU argument list for a VM spec; the same spec always yields the same device model. */
 final class QemuCommandLine {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The control NIC's private network: from the end of the shared address space (RFC 6598), so it does not
+     * clash with the 10/8 and 192.168/16 addresses experiments usually use.
+     */
+    static final String CONTROL_NET = "100.127.255.0/24";
+    /** The single address QEMU's DHCP server hands the guest first; forwards go to it. */
+    static final String CONTROL_GUEST = "100.127.255.15";
+    /** The fw_cfg file holding the boot-time user list; the guest reads it under /sys/firmware/qemu_fw_cfg/by_name. */
+    static final String USERS_FW_CFG = "opt/vnsnap/users";
+    /** The virtio-serial port name the guest looks up in /sys/class/virtio-ports. */
+    static final String USERS_PORT = "org.vnsnap.users";
 
     private QemuCommandLine() {
     }
@@ -46,6 +57,11 @@ final class QemuCommandLine {
                 a.add("-netdev");
                 a.add("dgram,id=" + nic.id() + ",local.type=inet,local.host=" + u.localHost() + ",local.port=" + u.localPort()
                         + ",remote.type=inet,remote.host=" + u.remoteHost() + ",remote.port=" + u.remotePort());
+            } else if (nic.attachment() instanceof NetworkAttachment.HostForward f) {
+                // restrict=on: the guest reaches neither the host nor the outside; explicit forwards still work.
+                a.add("-netdev");
+                a.add("user,id=" + nic.id() + ",net=" + CONTROL_NET + ",dhcpstart=" + CONTROL_GUEST + ",restrict=on,hostfwd=tcp:"
+                        + f.hostAddress() + ":" + f.hostPort() + "-" + CONTROL_GUEST + ":" + f.guestPort());
             }
             a.add("-device");
             a.add("virtio-net-pci,netdev=" + nic.id() + ",mac=" + nic.mac() + ",id=" + nic.id() + "-dev");
@@ -55,6 +71,17 @@ final class QemuCommandLine {
             a.add(blockdev(d).toString());
             a.add("-device");
             a.add("virtio-blk-pci,drive=" + d.id() + ",id=" + d.id() + "-dev");
+        }
+        if (spec.access() != null) {
+            // Last, so VMs without guest access keep the PCI layout they always had.
+            a.add("-fw_cfg");
+            a.add("name=" + USERS_FW_CFG + ",file=" + opt(paths.usersFile()));
+            a.add("-chardev");
+            a.add("socket,id=access,path=" + opt(paths.accessSocket()) + ",server=on,wait=off");
+            a.add("-device");
+            a.add("virtio-serial-pci,id=vser0");
+            a.add("-device");
+            a.add("virtserialport,bus=vser0.0,nr=1,chardev=access,name=" + USERS_PORT);
         }
         if (incoming) {
             a.add("-incoming");

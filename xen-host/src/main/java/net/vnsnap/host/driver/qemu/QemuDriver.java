@@ -16,10 +16,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import net.vnsnap.host.access.UserListFormat;
 import net.vnsnap.host.driver.Capabilities;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
+import net.vnsnap.host.driver.GuestAccess;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.HypervisorDriver;
+import net.vnsnap.host.driver.NetworkAttachment;
+import net.vnsnap.host.driver.NicSpec;
 import net.vnsnap.host.driver.NoSuchVmException;
 import net.vnsnap.host.driver.RestoreFailedException;
 import net.vnsnap.host.driver.RestoreRequest;
@@ -41,6 +46,11 @@ public final class QemuDriver implements HypervisorDriver {
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     /** Makes every QEMU instance directory unique, also for a VM restored under its old name. */
     private final AtomicLong instances = new AtomicLong();
+    /**
+     * Sequence numbers of user lists; seeded from the clock so that a restored guest, which may still owe an
+     * answer to an earlier instance, never answers a new list with a stale acknowledgement.
+     */
+    private final AtomicLong userListSeq = new AtomicLong(System.currentTimeMillis());
     /** The installed QEMU's version, read once from --version. */
     private volatile QemuVersion installedVersion;
 
@@ -87,6 +97,9 @@ public final class QemuDriver implements HypervisorDriver {
         Process p;
         try {
             Files.createDirectories(paths.dir());
+            if (spec.access() != null) {
+                writeBootUsers(spec, paths.usersFile());
+            }
             List<String> argv = QemuCommandLine.build(config, spec, paths, incoming);
             LOG.debug("starting {}: {}", spec.name(), argv);
             p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(paths.qemuLog().toFile()).start();
@@ -179,6 +192,36 @@ public final class QemuDriver implements HypervisorDriver {
     @Override
     public Optional<Path> consoleLog(String vm) throws DriverException {
         return Optional.of(get(vm).paths.consoleLog());
+    }
+
+    /** The list the guest reads at boot: its users and which NICs are control NICs. */
+    private static void writeBootUsers(VmSpec spec, Path file) throws IOException {
+        List<String> control = spec.nics().stream().filter(n -> n.attachment() instanceof NetworkAttachment.HostForward)
+                .map(NicSpec::mac).toList();
+        Files.writeString(file, UserListFormat.encode(0, control, spec.access().users()), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void updateUsers(String vm, List<GuestUser> users) throws DriverException {
+        QemuVm v = get(vm);
+        if (v.spec().access() == null) {
+            throw new DriverException(vm + " was created without guest access, so it has no channel for user lists");
+        }
+        GuestAccess access = new GuestAccess(users);
+        synchronized (v.accessExchange) {
+            VmState st = v.state(config.commandTimeout());
+            if (st != VmState.RUNNING) {
+                throw new DriverException("cannot update the users of " + vm + " while it is " + st + ": the guest applies them");
+            }
+            long seq = userListSeq.incrementAndGet();
+            UserListFormat.Ack ack = GuestAccessPort.exchange(v.paths.accessSocket(),
+                    UserListFormat.encode(seq, List.of(), access.users()), seq, config.commandTimeout(), vm);
+            if (!ack.ok()) {
+                throw new DriverException("guest " + vm + " refused the user list: " + ack.detail());
+            }
+            v.accessUpdated(access);
+            LOG.info("{}: users updated ({})", vm, ack.detail());
+        }
     }
 
     /** The QEMU process id, for operators and fault-injection tests. */

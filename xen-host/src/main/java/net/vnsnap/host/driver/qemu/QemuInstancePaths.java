@@ -16,6 +16,16 @@ record QemuInstancePaths(Path dir) {
         return dir.resolve("console.log");
     }
 
+    /** The boot-time user list QEMU passes to the guest through fw_cfg. */
+    Path usersFile() {
+        return dir.resolve("users.txt");
+    }
+
+    /** The virtio-serial port for user-list updates (QEMU listens, the driver connects per update). */
+    Path accessSocket() {
+        return dir.resolve("acc.sock");
+    }
+
     Path qemuLog() {
         return dir.resolve("qemu.log");
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import net.vnsnap.host.driver.DiskSpec;
+import net.vnsnap.host.driver.GuestAccess;
 import net.vnsnap.host.driver.VmSpec;
 import net.vnsnap.host.driver.VmState;
 
@@ -26,6 +27,8 @@ final class QemuVm {
     private VmSpec spec;
     /** Counts overlays so each snapshot's overlay file and node get fresh names. */
     private int overlaySeq;
+    /** Serialises user-list updates: the guest's port takes one host connection at a time. */
+    final Object accessExchange = new Object();
     /** True from a restore until the first resume, so state() can tell the coordinator it is waiting. */
     volatile boolean restoredPaused;
 
@@ -61,6 +64,11 @@ final class QemuVm {
         activeNode.put(diskId, node);
         List<DiskSpec> disks = spec.disks().stream().map(d -> d.id().equals(diskId) ? overlay : d).toList();
         spec = spec.withDisks(disks);
+    }
+
+    /** Records the user list the guest has applied, so snapshots and {@code spec()} carry it. */
+    synchronized void accessUpdated(GuestAccess access) {
+        spec = spec.withAccess(access);
     }
 
     /** Maps QEMU's run state onto the driver's; a dead process is SHUTOFF. */

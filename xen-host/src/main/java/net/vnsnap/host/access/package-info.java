@@ -1,0 +1,2 @@
+/** Experimenter SSH access: GENI user URNs to Unix logins, and the user-list format the guest reads. */
+package net.vnsnap.host.access;
