@@ -601,6 +601,11 @@ public final class AggregateManager implements AmApiV3 {
         Target t = resolve(urns);
         CallAuthorizer.Authorization auth = authorizer.authorize(call, t.slice, AmOperation.CREATE_SLIVER);
         boolean bestEffort = call.options().bool("geni_best_effort", false);
+        boolean known = List.of(START, STOP, RESTART, UPDATE_USERS).contains(action)
+                || plugins.stream().anyMatch(p -> p.actions().stream().anyMatch(a -> a.name().equals(action)));
+        if (!known) {
+            throw unsupported(action);
+        }
         return write(t.key(), () -> {
             SliceRecord rec = t.reload(this);
             refuseIfShutDown(rec);
@@ -640,9 +645,13 @@ public final class AggregateManager implements AmApiV3 {
                             return r.get();
                         }
                     }
-                    throw new GeniException(GeniCode.UNSUPPORTED, "Unsupported: action " + action + " is not supported");
+                    throw unsupported(action);
             }
         });
+    }
+
+    private static GeniException unsupported(String action) {
+        return new GeniException(GeniCode.UNSUPPORTED, "Unsupported: action " + action + " is not supported");
     }
 
     private ActionResult runStandard(SliceRecord rec, List<Sliver> selected, List<Sliver> provisioned, String action,
