@@ -312,6 +312,12 @@ public final class AggregateManager implements AmApiV3 {
             }
             SliceModel model = SliceModel.of(rec);
             List<Sliver> todo = selected.stream().filter(s -> s.allocation() == AllocationState.ALLOCATED).toList();
+            for (Sliver s : todo) {
+                if (!s.expires().isAfter(now)) {
+                    throw new GeniException(GeniCode.EXPIRED, "sliver " + s.urn() + " (" + s.clientId() + ") expired at "
+                            + s.expires() + " before it was provisioned; Delete the slice and Allocate again");
+                }
+            }
             Undo undo = new Undo();
             Map<String, Sliver> changed = new LinkedHashMap<>();
             Map<String, String> failedHosts = new LinkedHashMap<>();

@@ -383,6 +383,46 @@ class AggregateManagerTest {
         assertTrue(((String) r.get("output")).contains("shut down"), r.toString());
     }
 
+    @Test
+    void concurrentAllocatesOfOneSliceLeaveExactlyOne() throws Exception {
+        var h = harness();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Integer>> codes = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                codes.add(pool.submit(() -> code(allocate(h, AmFixture.vms(1), options()))));
+            }
+            List<Integer> got = new java.util.ArrayList<>();
+            for (var f : codes) {
+                got.add(f.get());
+            }
+            got.sort(null);
+            assertEquals(List.of(0, 17, 17, 17, 17, 17), got);
+            assertEquals(1, h.store.get(demo).orElseThrow().slivers().size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void provisioningAnExpiredAllocationIsRefusedAndUsersAreUpdated() throws Exception {
+        var h = harness();
+        value(allocate(h, AmFixture.twoNodes(true), options()));
+        h.clock.advance(Duration.ofMinutes(10));
+        String before = h.state();
+        assertEquals(15, code(provision(h, options())));
+        assertEquals(before, h.state());
+        h.clock.set(AmFixture.T0);
+        value(provision(h, options()));
+        ok(h.v3(fx.alice, "PerformOperationalAction", new Object[] {demo}, creds(demoCred), "geni_update_users",
+                options("geni_users", new Object[] {Map.of("urn", "urn:publicid:IDN+vnsnap:test+user+bob", "keys",
+                        new Object[] {"ssh-rsa BBBB \"bob\""})})));
+        assertEquals("[{\"urn\":\"urn:publicid:IDN+vnsnap:test+user+bob\",\"keys\":[\"ssh-rsa BBBB \\\"bob\\\"\"]}]",
+                h.store.get(demo).orElseThrow().attributes().get("users"));
+        assertEquals(1, code(h.v3(fx.alice, "PerformOperationalAction", new Object[] {demo}, creds(demoCred), "geni_update_users",
+                options())));
+    }
+
     /** A plugin with one action that marks slivers busy, status extras and a delete hook. */
     static final class BusyPlugin implements AmPlugin {
         static volatile int deleted;
