@@ -423,6 +423,51 @@ class AggregateManagerTest {
                 options())));
     }
 
+    @Test
+    void sliversCanBeProvisionedOneByOneAndUrnsAreChecked() throws Exception {
+        var h = harness();
+        value(allocate(h, AmFixture.twoNodes(true), options()));
+        List<Sliver> slivers = h.store.get(demo).orElseThrow().slivers();
+        String s1 = slivers.get(0).urn();
+        String s2 = slivers.get(1).urn();
+        Map<String, Object> o = options("geni_rspec_version", GENI3);
+        List<Map<String, Object>> p1 = slivers(value(h.v3(fx.alice, "Provision", new Object[] {s1}, creds(demoCred), o)));
+        assertEquals(List.of(s1), p1.stream().map(x -> x.get("geni_sliver_urn")).toList());
+        assertEquals(1, h.h1.states.size());
+        assertTrue(h.h2.segments.isEmpty() && h.h1.tunnels.isEmpty(), "no tunnel to a host without the link's VMs yet");
+        value(h.v3(fx.alice, "Provision", new Object[] {s2}, creds(demoCred), o));
+        assertEquals(1, h.h2.states.size());
+        assertEquals(1, h.h1.tunnels.size());
+        assertEquals(1, h.h2.tunnels.size());
+
+        // Sliver URNs of two slices, an unknown sliver, a sliver URN next to a slice URN.
+        String otherCred = fx.cred("other");
+        value(h.v3(fx.alice, "Allocate", fx.sliceUrn("other"), creds(otherCred), AmFixture.vms(1), options()));
+        String o1 = h.store.get(fx.sliceUrn("other")).orElseThrow().slivers().get(0).urn();
+        assertEquals(1, code(h.v3(fx.alice, "Status", new Object[] {s1, o1}, creds(demoCred), options())));
+        assertEquals(12, code(h.v3(fx.alice, "Status", new Object[] {"urn:publicid:IDN+vnsnap:test+sliver+nope"}, creds(demoCred),
+                options())));
+        assertEquals(1, code(h.v3(fx.alice, "Status", new Object[] {demo, s1}, creds(demoCred), options())));
+        // Deleting one sliver keeps the other and the slice.
+        List<Map<String, Object>> d = slivers(h.v3(fx.alice, "Delete", new Object[] {s2}, creds(demoCred), options()).get("value"));
+        assertEquals("geni_unallocated", d.get(0).get("geni_allocation_status"));
+        assertEquals(1, h.store.get(demo).orElseThrow().slivers().size());
+        assertTrue(h.h2.states.isEmpty() && h.h2.segments.isEmpty());
+        assertEquals(1, h.h1.states.size());
+    }
+
+    @Test
+    void guestDerivationsAreStableAndValid() {
+        assertEquals(Guest.mac(demo, "vm1:if0"), Guest.mac(demo, "vm1:if0"));
+        assertTrue(!Guest.mac(demo, "vm1:if0").equals(Guest.mac(demo, "vm2:if0")));
+        assertEquals("10.0.0.1/24", Guest.withPrefix("10.0.0.1", "255.255.255.0"));
+        assertEquals("10.0.0.1/16", Guest.withPrefix("10.0.0.1", "16"));
+        assertEquals("10.0.0.1", Guest.withPrefix("10.0.0.1", null));
+        String long63 = Guest.vmName("a-very-long-slice-name", "x".repeat(80) + ":weird/id", "0123456789abcdef-0123-4567");
+        assertTrue(Guest.VM_NAME.matcher(long63).matches(), long63);
+        assertTrue(Guest.VM_NAME.matcher(Guest.vmName("s", "_node", "id")).matches());
+    }
+
     /** A plugin with one action that marks slivers busy, status extras and a delete hook. */
     static final class BusyPlugin implements AmPlugin {
         static volatile int deleted;

@@ -97,6 +97,7 @@ class AmOverTlsTest {
             assertEquals("xen", SnapshotCapability.read(n).orElseThrow().hypervisor());
         }
         assertEquals(AmFixture.AM_URN, OpState.read(ad).get(0).aggregateManagerId());
+        Pg2Schemas.check(adXml, "ad.xsd");
 
         Map<String, Object> alloc = (Map<String, Object>) ok(client.call("Allocate", slice, creds, AmFixture.twoNodes(true), opts()));
         assertEquals(RSpecType.MANIFEST, new RSpecReader().read((String) alloc.get("geni_rspec")).type());
@@ -119,6 +120,7 @@ class AmOverTlsTest {
                 opts("geni_rspec_version", GENI3, "geni_compressed", false)));
         assertTrue(((String) desc.get("geni_rspec")).contains("sliver_id="));
         assertEquals(slice, desc.get("geni_urn"));
+        Pg2Schemas.check((String) desc.get("geni_rspec"), "manifest.xsd");
 
         List<Map<String, Object>> stopped = slivers(ok(client.call("PerformOperationalAction", urns, creds, "geni_stop", opts())));
         assertTrue(stopped.stream().allMatch(s -> s.get("geni_operational_status").equals("geni_notready")));
