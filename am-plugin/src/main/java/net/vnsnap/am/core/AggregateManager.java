@@ -695,7 +695,17 @@ public final class AggregateManager implements AmApiV3 {
                     }
                 } catch (HostException e) {
                     if (!bestEffort) {
-                        throw HostErrors.toGeni(s.host(), action + " on VM " + s.vmName(), e);
+                        GeniException g = HostErrors.toGeni(s.host(), action + " on VM " + s.vmName(), e);
+                        if (action.equals(RESTART)) {
+                            // The old VM may be gone already: record the failure rather than a state that is no longer true.
+                            SliceRecord failed = rec.withSlivers(SliceModel.replace(rec.slivers(),
+                                    Map.of(s.urn(), s.withOperational(OperationalState.FAILED, g.getMessage()))));
+                            store(() -> {
+                                store.put(failed);
+                                return null;
+                            });
+                        }
+                        throw g;
                     }
                     errors.put(s.urn(), HostErrors.text(s.host(), action + " on VM " + s.vmName(), e));
                     if (action.equals(RESTART)) {

@@ -351,6 +351,43 @@ class AggregateManagerTest {
     }
 
     @Test
+    void theScheduledReaperRunsOnTheInjectedExecutor() throws Exception {
+        var h = harness();
+        value(allocate(h, AmFixture.twoNodes(true), options()));
+        h.clock.advance(Duration.ofMinutes(11));
+        var exec = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            var job = h.am.scheduleReaper(exec, Duration.ofMillis(20));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!h.store.all().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            job.cancel(false);
+            assertTrue(h.store.all().isEmpty());
+        } finally {
+            exec.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedRestartLeavesTheSliverFailed() throws Exception {
+        var h = harness();
+        value(allocate(h, AmFixture.twoNodes(true), options()));
+        value(provision(h, options()));
+        String s1 = h.store.get(demo).orElseThrow().slivers().get(0).urn();
+        h.h1.fail("createVm", HostException.Reason.INTERNAL);
+        Map<String, Object> r = h.v3(fx.alice, "PerformOperationalAction", new Object[] {s1}, creds(demoCred), "geni_restart",
+                options());
+        assertEquals(2, code(r));
+        Sliver after = h.store.get(demo).orElseThrow().slivers().get(0);
+        assertEquals(OperationalState.FAILED, after.operational());
+        assertTrue(after.error().contains("host h1"), after.error());
+        h.h1.heal();
+        ok(h.v3(fx.alice, "PerformOperationalAction", new Object[] {s1}, creds(demoCred), "geni_restart", options()));
+        assertEquals(OperationalState.READY, h.store.get(demo).orElseThrow().slivers().get(0).operational());
+    }
+
+    @Test
     void aRestartedAmServesTheSameSlices() throws Exception {
         Path db = dir.resolve("restart.db");
         var h = fx.new Harness(SqliteSliceStore.open(db), List.of());
