@@ -46,6 +46,7 @@ import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.SegmentSpec;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.VmState;
 import net.vnsnap.rspec.RSpecs;
 import net.vnsnap.rspec.am.AdvertisementBuilder;
 import net.vnsnap.rspec.am.HostOffer;
@@ -672,7 +673,7 @@ public final class AggregateManager implements AmApiV3 {
                     switch (action) {
                         case START -> {
                             VmInfo vm = a.vm(s.vmName());
-                            if (vm.state() == net.vnsnap.host.driver.VmState.PAUSED) {
+                            if (vm.state() == VmState.PAUSED) {
                                 a.resumeVm(s.vmName());
                                 undo.add(s.host(), "pausing " + s.vmName(), x -> x.pauseVm(s.vmName()));
                             }
@@ -680,7 +681,7 @@ public final class AggregateManager implements AmApiV3 {
                         }
                         case STOP -> {
                             VmInfo vm = a.vm(s.vmName());
-                            if (vm.state() == net.vnsnap.host.driver.VmState.RUNNING) {
+                            if (vm.state() == VmState.RUNNING) {
                                 a.pauseVm(s.vmName());
                                 undo.add(s.host(), "resuming " + s.vmName(), x -> x.resumeVm(s.vmName()));
                             }
@@ -1036,6 +1037,7 @@ public final class AggregateManager implements AmApiV3 {
         return new Target(sliceUrn(slice), wanted);
     }
 
+    /** The credential's expiry, or null when the call carried none (only ListResources may). */
     private static Instant credentialExpiry(CallAuthorizer.Authorization a, Instant now) {
         return a.credential().map(c -> c.expires()).orElse(null);
     }

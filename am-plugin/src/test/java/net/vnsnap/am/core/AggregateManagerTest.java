@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +18,6 @@ import net.vnsnap.am.api.Options;
 import net.vnsnap.am.plugin.AmPlugin;
 import net.vnsnap.am.plugin.PluginAction;
 import net.vnsnap.am.plugin.PluginContext;
-import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.InMemorySliceStore;
 import net.vnsnap.am.slice.OperationalState;
 import net.vnsnap.am.slice.SliceRecord;
@@ -299,11 +297,10 @@ class AggregateManagerTest {
         assertFalse(ad.contains("+node+h2"), ad);
         assertTrue(ad.contains("name=\"test_busy\""), ad);
         assertTrue(ad.contains("name=\"geni_start\""), ad);
-        var ok = net.vnsnap.rspec.io.RSpecReader.class;
-        assertEquals(1, new net.vnsnap.rspec.io.RSpecReader().read(ad).nodes().size(), ok.getName());
+        assertEquals(1, new net.vnsnap.rspec.io.RSpecReader().read(ad).nodes().size());
         // geni_available leaves out full hosts.
         h.h2.heal();
-        value(allocate(h, AmFixture.vms(2).replace("<sliver_type", "<sliver_type").replace("exclusive=\"false\"",
+        value(allocate(h, AmFixture.vms(2).replace("exclusive=\"false\"",
                 "exclusive=\"false\" component_id=\"urn:publicid:IDN+vnsnap:test+node+h1\""), options()));
         String avail = (String) h.v3(fx.alice, "ListResources", new Object[0], options("geni_rspec_version", GENI3,
                 "geni_available", true)).get("value");
@@ -538,13 +535,5 @@ class AggregateManagerTest {
         public void onDelete(SliceRecord slice) {
             deleted++;
         }
-    }
-
-    static Instant t(String s) {
-        return Instant.parse(s);
-    }
-
-    static AllocationState unused() {
-        return AllocationState.ALLOCATED;
     }
 }
