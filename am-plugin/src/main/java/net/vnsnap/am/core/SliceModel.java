@@ -40,13 +40,26 @@ final class SliceModel {
     final RSpec request;
     /** interface client_id → link client_id, for NICs. */
     private final Map<String, String> linkOfIface = new HashMap<>();
+    /** link client_id → the nodes it joins, computed once (requests may have thousands of nodes). */
+    private final Map<String, Set<String>> endpoints = new HashMap<>();
 
     SliceModel(SliceRecord record, RSpec request) {
         this.record = record;
         this.request = request;
+        Map<String, String> nodeOfIface = new HashMap<>();
+        for (Node n : request.nodes()) {
+            for (Interface i : n.interfaces()) {
+                nodeOfIface.put(i.clientId(), n.clientId());
+            }
+        }
         for (Link l : request.links()) {
+            Set<String> nodes = endpoints.computeIfAbsent(l.clientId(), k -> new LinkedHashSet<>());
             for (InterfaceRef r : l.interfaceRefs()) {
                 linkOfIface.putIfAbsent(r.clientId(), l.clientId());
+                String n = nodeOfIface.get(r.clientId());
+                if (n != null) {
+                    nodes.add(n);
+                }
             }
         }
     }
@@ -78,24 +91,7 @@ final class SliceModel {
 
     /** The nodes (client_ids) a link joins. */
     Set<String> endpoints(String linkId) {
-        Set<String> nodes = new LinkedHashSet<>();
-        Map<String, String> nodeOfIface = new HashMap<>();
-        for (Node n : request.nodes()) {
-            for (Interface i : n.interfaces()) {
-                nodeOfIface.put(i.clientId(), n.clientId());
-            }
-        }
-        for (Link l : request.links()) {
-            if (l.clientId().equals(linkId)) {
-                for (InterfaceRef r : l.interfaceRefs()) {
-                    String n = nodeOfIface.get(r.clientId());
-                    if (n != null) {
-                        nodes.add(n);
-                    }
-                }
-            }
-        }
-        return nodes;
+        return endpoints.getOrDefault(linkId, Set.of());
     }
 
     /** The link an interface is attached to, or null. */
