@@ -38,7 +38,8 @@ abstract class SliceStoreContract {
                     Instant.parse("2027-01-01T00:10:00Z"), ""));
         }
         return new SliceRecord("urn:publicid:IDN+vnsnap:t+slice+" + name, "urn:publicid:IDN+vnsnap:t+user+alice",
-                "<rspec type='request'/>", "<rspec type='manifest'/>", Instant.parse("2027-01-01T00:00:00Z"), s);
+                "<rspec type='request'/>", "<rspec type='manifest'/>", Instant.parse("2027-01-01T00:00:00Z"), s,
+                java.util.Map.of("vni.lan0", "4096", "users", "[]"));
     }
 
     @Test
@@ -57,7 +58,8 @@ abstract class SliceStoreContract {
         List<Sliver> changed = new ArrayList<>();
         changed.add(s.slivers().get(0).with(AllocationState.PROVISIONED, OperationalState.READY));
         changed.add(s.slivers().get(2).withOperational(OperationalState.FAILED, "host1 unreachable"));
-        SliceRecord t = s.withSlivers(changed).withManifest("<rspec type='manifest'>new</rspec>");
+        SliceRecord t = s.withSlivers(changed).withManifest("<rspec type='manifest'>new</rspec>")
+                .withAttribute("users", null).withAttribute("shutdown", "2027-01-01T00:05:00Z");
         store.put(t);
         assertEquals(t, store.get(s.urn()).orElseThrow());
         assertEquals(2, store.get(s.urn()).orElseThrow().slivers().size());

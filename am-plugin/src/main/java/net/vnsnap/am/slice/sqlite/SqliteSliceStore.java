@@ -9,7 +9,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.OperationalState;
@@ -24,7 +26,7 @@ import net.vnsnap.am.slice.Sliver;
 public final class SqliteSliceStore implements SliceStore {
 
     /** Bumped when the tables change; a file with a newer version is refused rather than misread. */
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
 
     /** SQLite allows one writer; all access is serialized on this connection's monitor. */
     private final Connection db;
@@ -60,6 +62,10 @@ public final class SqliteSliceStore implements SliceStore {
                         + " slice TEXT NOT NULL REFERENCES slices(urn) ON DELETE CASCADE, position INTEGER NOT NULL,"
                         + " client_id TEXT NOT NULL, host TEXT NOT NULL, vm TEXT NOT NULL, allocation TEXT NOT NULL,"
                         + " operational TEXT NOT NULL, expires TEXT NOT NULL, error TEXT NOT NULL)");
+                // Version 2 added the slice attributes; a version-1 file simply gains the empty table.
+                s.execute("CREATE TABLE IF NOT EXISTS slice_attrs (slice TEXT NOT NULL REFERENCES slices(urn) ON DELETE CASCADE,"
+                        + " name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (slice, name))");
+                s.execute("UPDATE slice_schema SET version = " + SCHEMA_VERSION + " WHERE version < " + SCHEMA_VERSION);
             }
             return new SqliteSliceStore(c);
         } catch (SQLException e) {
@@ -107,7 +113,17 @@ public final class SqliteSliceStore implements SliceStore {
                 }
             }
         }
-        return new SliceRecord(urn, r.getString(2), r.getString(3), r.getString(4), Instant.parse(r.getString(5)), slivers);
+        Map<String, String> attrs = new LinkedHashMap<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT name, value FROM slice_attrs WHERE slice = ?")) {
+            p.setString(1, urn);
+            try (ResultSet s = p.executeQuery()) {
+                while (s.next()) {
+                    attrs.put(s.getString(1), s.getString(2));
+                }
+            }
+        }
+        return new SliceRecord(urn, r.getString(2), r.getString(3), r.getString(4), Instant.parse(r.getString(5)), slivers,
+                attrs);
     }
 
     @Override
@@ -118,6 +134,8 @@ public final class SqliteSliceStore implements SliceStore {
                     + " VALUES (?, ?, ?, ?, ?) ON CONFLICT(urn) DO UPDATE SET owner = excluded.owner,"
                     + " request = excluded.request, manifest = excluded.manifest");
                  PreparedStatement del = db.prepareStatement("DELETE FROM slivers WHERE slice = ?");
+                 PreparedStatement delAttrs = db.prepareStatement("DELETE FROM slice_attrs WHERE slice = ?");
+                 PreparedStatement insAttr = db.prepareStatement("INSERT INTO slice_attrs(slice, name, value) VALUES (?, ?, ?)");
                  PreparedStatement ins = db.prepareStatement("INSERT INTO slivers(urn, slice, position, client_id, host, vm,"
                          + " allocation, operational, expires, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 up.setString(1, slice.urn());
@@ -143,6 +161,15 @@ public final class SqliteSliceStore implements SliceStore {
                     ins.addBatch();
                 }
                 ins.executeBatch();
+                delAttrs.setString(1, slice.urn());
+                delAttrs.executeUpdate();
+                for (Map.Entry<String, String> a : slice.attributes().entrySet()) {
+                    insAttr.setString(1, slice.urn());
+                    insAttr.setString(2, a.getKey());
+                    insAttr.setString(3, a.getValue());
+                    insAttr.addBatch();
+                }
+                insAttr.executeBatch();
                 db.commit();
             } catch (SQLException e) {
                 db.rollback();
