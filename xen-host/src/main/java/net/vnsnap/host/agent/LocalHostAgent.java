@@ -1261,7 +1261,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    /** Deletes a directory tree; a missing one is fine. */
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
