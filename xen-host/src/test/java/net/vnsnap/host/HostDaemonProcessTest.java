@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +35,9 @@ import net.vnsnap.certs.x509.GeniCertificate;
 import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPlan;
+import net.vnsnap.host.api.VmCut;
+import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
 import net.vnsnap.host.rpc.RemoteHostAgent;
@@ -43,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two vnsnap-hostd processes on this machine, each with one VM, one segment joined by a tunnel: the guests ping
- * each other across the "hosts"; a caller outside the allowed set is refused; SIGTERM destroys the VMs.
+ * each other across the "hosts"; a snapshot of both at one cut instant restores and they ping again; a caller outside
+ * the allowed set is refused; SIGTERM destroys the VMs.
  */
 class HostDaemonProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(150);
@@ -161,6 +169,36 @@ class HostDaemonProcessTest {
         ConsoleLog lb = new ConsoleLog(Path.of(b.consoleLog()));
         la.await(Pattern.compile("bytes from 10\\.0\\.8\\.2: seq="), 0, WAIT);
         lb.await(Pattern.compile("bytes from 10\\.0\\.8\\.1: seq="), 0, WAIT);
+
+        // A slice snapshot across both hosts: the same cut instant on both, commit, destroy, restore, resume together.
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            assertTrue(h1.prepareSnapshot(new SnapshotPlan("x1", SLICE, 1, SnapshotMode.COW, false, List.of("vma"))).ready());
+            assertTrue(h2.prepareSnapshot(new SnapshotPlan("x1", SLICE, 1, SnapshotMode.COW, false, List.of("vmb"))).ready());
+            Instant cutAt = Instant.now().plusMillis(1000);
+            Future<List<VmCut>> c1 = two.submit(() -> h1.takeSnapshot("x1", cutAt));
+            Future<List<VmCut>> c2 = two.submit(() -> h2.takeSnapshot("x1", cutAt));
+            Instant a1 = c1.get(3, TimeUnit.MINUTES).get(0).cutAt();
+            Instant b1 = c2.get(3, TimeUnit.MINUTES).get(0).cutAt();
+            assertTrue(Duration.between(a1, b1).abs().toMillis() < 500, "cuts on both hosts line up: " + a1 + " vs " + b1);
+            assertTrue(h1.commitSnapshot("x1").complete());
+            assertTrue(h2.commitSnapshot("x1").complete());
+            h1.destroyVm("vma");
+            h2.destroyVm("vmb");
+            List<VmInfo> ra = h1.restoreSnapshot("x1", 1);
+            List<VmInfo> rb = h2.restoreSnapshot("x1", 1);
+            Instant resumeAt = Instant.now().plusMillis(1000);
+            Future<List<VmInfo>> u1 = two.submit(() -> h1.resumeRestored("x1", resumeAt));
+            Future<List<VmInfo>> u2 = two.submit(() -> h2.resumeRestored("x1", resumeAt));
+            u1.get(2, TimeUnit.MINUTES);
+            u2.get(2, TimeUnit.MINUTES);
+            ConsoleLog ra1 = new ConsoleLog(Path.of(ra.get(0).consoleLog()));
+            ConsoleLog rb1 = new ConsoleLog(Path.of(rb.get(0).consoleLog()));
+            ra1.await(Pattern.compile("bytes from 10\\.0\\.8\\.2: seq="), 0, WAIT);
+            rb1.await(Pattern.compile("bytes from 10\\.0\\.8\\.1: seq="), 0, WAIT);
+        } finally {
+            two.shutdownNow();
+        }
 
         // SIGTERM: the daemon stops cleanly and, by its shutdown policy, takes its VM with it.
         d1.process().destroy();

@@ -143,6 +143,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private final Object lock = new Object();
     // @GuardedBy("lock")
     private final Map<String, VmEntry> vms = new LinkedHashMap<>();
+    // @GuardedBy("lock") names of VMs being started, reserved so nobody else takes them
+    private final Set<String> creating = new HashSet<>();
     // @GuardedBy("lock")
     private final Map<SegmentId, SegmentSpec> segments = new HashMap<>();
     // @GuardedBy("lock") tunnel peers per segment, as "host:port"
@@ -337,16 +339,16 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
         String cmdline = cmdline(image, request);
         List<PortBinding> bindings = new ArrayList<>();
-        Path overlay = null;
+        List<NicSpec> nics = new ArrayList<>();
+        // Phase 1, under the lock: reserve the name and the switch ports (fast).
         synchronized (lock) {
-            if (vms.containsKey(request.name())) {
+            if (vms.containsKey(request.name()) || creating.contains(request.name())) {
                 throw new HostException(Reason.CONFLICT, "a VM named '" + request.name() + "' already exists on this host");
             }
-            if (vms.size() >= settings.maxVms()) {
+            if (vms.size() + creating.size() >= settings.maxVms()) {
                 throw new HostException(Reason.BAD_REQUEST, "this host runs its maximum of " + settings.maxVms() + " VMs");
             }
             try {
-                List<NicSpec> nics = new ArrayList<>();
                 for (VmRequest.NicRequest n : request.nics()) {
                     SegmentSpec seg = segments.get(new SegmentId(request.slice(), n.link()));
                     if (seg == null) {
@@ -357,31 +359,48 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     bindings.add(b);
                     nics.add(nic(n.id(), n.mac(), b));
                 }
-                List<DiskSpec> disks = new ArrayList<>();
-                if (image.disk() != null) {
-                    overlay = createOverlay(request.name(), image.disk());
-                    disks.add(new DiskSpec("disk0", overlay, "qcow2"));
-                }
-                VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(),
-                        new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics);
-                driver.create(spec);
-                try {
-                    driver.start(spec.name());
-                } catch (DriverException e) {
-                    driver.destroy(spec.name());
-                    throw e;
-                }
-                vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay));
-            } catch (HostException | DriverException | IOException | IllegalArgumentException e) {
-                for (PortBinding b : bindings) {
-                    unbindPort(b);
-                }
-                deleteQuietly(overlay);
+            } catch (HostException | IllegalArgumentException e) {
+                bindings.forEach(this::unbindPort);
                 if (e instanceof HostException he) {
                     throw he;
                 }
-                Reason r = e instanceof IllegalArgumentException ? Reason.BAD_REQUEST : Reason.INTERNAL;
-                throw new HostException(r, "cannot create VM " + request.name() + ": " + e.getMessage(), e);
+                throw new HostException(Reason.BAD_REQUEST, "cannot create VM " + request.name() + ": " + e.getMessage(), e);
+            }
+            creating.add(request.name());
+        }
+        // Phase 2, without the lock: disk overlay and QEMU start (can take seconds).
+        Path overlay = null;
+        boolean created = false;
+        try {
+            List<DiskSpec> disks = new ArrayList<>();
+            if (image.disk() != null) {
+                overlay = createOverlay(request.name(), image.disk());
+                disks.add(new DiskSpec("disk0", overlay, "qcow2"));
+            }
+            VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(),
+                    new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics);
+            driver.create(spec);
+            try {
+                driver.start(spec.name());
+            } catch (DriverException e) {
+                driver.destroy(spec.name());
+                throw e;
+            }
+            created = true;
+        } catch (DriverException | IOException | IllegalArgumentException e) {
+            Reason r = e instanceof IllegalArgumentException ? Reason.BAD_REQUEST : Reason.INTERNAL;
+            throw new HostException(r, "cannot create VM " + request.name() + ": " + e.getMessage(), e);
+        } finally {
+            synchronized (lock) {
+                creating.remove(request.name());
+                if (created) {
+                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay));
+                } else {
+                    bindings.forEach(this::unbindPort);
+                }
+            }
+            if (!created) {
+                deleteQuietly(overlay);
             }
         }
         LOG.info("created VM {} of slice {} ({} MiB, image {}, {} NICs)", request.name(), request.slice(), request.memoryMiB(),
@@ -801,10 +820,12 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             }
             throw new HostException(Reason.NO_SUCH_SNAPSHOT, "snapshot " + snapshotId + " is not on this host");
         }
-        if (!job.phase.equals("taken")) {
-            throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is " + job.phase + "; only a taken snapshot can commit");
+        synchronized (lock) {
+            if (!job.phase.equals("taken")) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is " + job.phase + "; only a taken snapshot can commit");
+            }
+            job.phase = "committing";
         }
-        job.phase = "committing";
         try {
             timing.sleep(settings.commitGrace());
         } catch (InterruptedException e) {
