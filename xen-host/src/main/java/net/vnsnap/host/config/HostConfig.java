@@ -81,6 +81,8 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         Properties p = new Properties();
         try (java.io.Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(in);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("cannot read configuration " + file + ": no such file");
         } catch (IOException e) {
             throw new ConfigException("cannot read configuration " + file + ": " + e.getMessage());
         }
