@@ -153,6 +153,12 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private final Map<String, Job> jobs = new HashMap<>();
     // @GuardedBy("lock")
     private final UdpPortPool ports;
+    /**
+     * How much earlier than a cut instant a VM's snapshot request starts, learned from past cuts (the pause lands a
+     * few milliseconds after the request starts: store directory, QMP round trips); nanoseconds, 0..MAX_CUT_LEAD.
+     */
+    private final java.util.concurrent.atomic.AtomicLong cutLeadNanos = new java.util.concurrent.atomic.AtomicLong();
+    private static final long MAX_CUT_LEAD = Duration.ofMillis(20).toNanos();
 
     private LocalHostAgent(AgentSettings settings, HypervisorDriver driver, VirtualSwitch vswitch, Path storeRoot, Timing timing,
             ExecutorService workers, ToLongFunction<Path> freeSpace) {
@@ -725,6 +731,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
         VmSnapshotService service = new VmSnapshotService(driver, vmStore);
         int epoch = job.plan.epoch();
+        Instant start = cutAt == null ? null : cutAt.minusNanos(cutLeadNanos.get());
         Map<String, Future<VmSnapshotService.Taken>> futures = new LinkedHashMap<>();
         for (Map.Entry<String, List<PortBinding>> v : portsOf.entrySet()) {
             String vm = v.getKey();
@@ -736,7 +743,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             SnapshotRequest req = new SnapshotRequest(job.plan.mode(), job.staging.resolve("unused"), hook,
                     (name, transferred, total, phase) -> job.written.put(name, transferred), 0, null, settings.snapshotTimeout());
             futures.put(vm, workers.submit(() -> {
-                timing.awaitInstant(cutAt);
+                timing.awaitInstant(start);
                 return service.snapshot(vm, req);
             }));
         }
@@ -774,9 +781,23 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         synchronized (lock) {
             job.cuts.addAll(cuts);
         }
+        if (cutAt != null && cutAt.isAfter(now)) {
+            learnCutLead(cutAt, cuts);
+        }
         job.phase = "taken";
         LOG.info("took snapshot {}: {}", snapshotId, cuts.stream().map(c -> c.vm() + " paused " + c.downtime().toNanos() / 1000 + " us").toList());
         return cuts;
+    }
+
+    /**
+     * Moves the lead by half the mean lateness of this take's pauses behind the cut instant; one sample moves it by
+     * at most half of MAX_CUT_LEAD, so a pause delayed by a busy host does not make the next cuts early.
+     */
+    private void learnCutLead(Instant cutAt, List<VmCut> cuts) {
+        double mean = cuts.stream().mapToLong(c -> Duration.between(cutAt, c.cutAt()).toNanos()).average().orElse(0);
+        double late = Math.max(-MAX_CUT_LEAD / 2.0, Math.min(MAX_CUT_LEAD / 2.0, mean));
+        long lead = cutLeadNanos.updateAndGet(l -> Math.max(0, Math.min(MAX_CUT_LEAD, l + (long) (late / 2))));
+        LOG.debug("cuts landed {} us after the cut instant on average; lead now {} us", (long) late / 1000, lead / 1000);
     }
 
     private static VmCut cut(String vm, VmSnapshotService.Taken t) {
