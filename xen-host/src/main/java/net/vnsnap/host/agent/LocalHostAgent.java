@@ -361,7 +361,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                         throw new HostException(Reason.BAD_REQUEST, "NIC " + n.id() + " of " + request.name() + ": no segment "
                                 + request.slice() + "/" + n.link() + " on this host");
                     }
-                    PortBinding b = bindPort(request.name(), n.id(), seg, List.of());
+                    PortBinding b = bindPort(request.name(), n.id(), seg);
                     bindings.add(b);
                     nics.add(nic(n.id(), n.mac(), b));
                 }
@@ -448,7 +448,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     }
 
     // @GuardedBy("lock")
-    private PortBinding bindPort(String vm, String nic, SegmentSpec seg, List<byte[]> unused) throws HostException {
+    private PortBinding bindPort(String vm, String nic, SegmentSpec seg) throws HostException {
         int vmPort = ports.take();
         if (vmPort < 0) {
             throw new HostException(Reason.BAD_REQUEST, "no free UDP port left in " + settings.vmPortFirst() + "-" + settings.vmPortLast());
@@ -1094,7 +1094,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                             vswitch.createSegment(sid, seg.vni(), seg.policy());
                             segments.put(sid, seg);
                         }
-                        PortBinding b = bindPort(v.entry().vm(), nic.id(), segments.get(sid), List.of());
+                        PortBinding b = bindPort(v.entry().vm(), nic.id(), segments.get(sid));
                         bindings.add(b);
                         vswitch.prepareRestore(b.port(), epoch, v.frames().getOrDefault(nic.id(), List.of()).stream()
                                 .map(RecordedFrame::frame).toList());
