@@ -41,6 +41,14 @@ import org.apache.logging.log4j.Logger;
 
 /** vnsnap-hostd: the host agent daemon, serving its HostAgent over XML-RPC with mutual TLS until SIGTERM. */
 public final class HostDaemon implements AutoCloseable {
+    static {
+        // The daemon's own logging setup, named so it does not become the default of every program with xen-host on its
+        // class path; an operator's -Dlog4j2.configurationFile wins. Must run before the first logger is created.
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "vnsnap-hostd-log4j2.xml");
+        }
+    }
+
     private static final Logger LOG = LogManager.getLogger(HostDaemon.class);
     /** Printed on stdout once the daemon serves, so scripts and tests know its ports. */
     public static final String READY = "vnsnap-hostd ready";
