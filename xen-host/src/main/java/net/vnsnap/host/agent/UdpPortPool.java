@@ -5,7 +5,7 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.util.BitSet;
 
-/** Hands out UDP ports of the operator's VM range that nobody else on the host is bound to. Not thread-safe. */
+/** Hands out UDP ports of the operator's VM range that nobody else on the host is bound to (callers synchronize). */
 final class UdpPortPool {
     private final String host;
     private final int first;

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 import net.vnsnap.host.agent.ImageSpec;
 
 /**
- * The host agent's configuration, read from a properties file; every key and its default is listed in
- * docs/operator-hostd.md. Relative paths are resolved against the file's directory.
+ * The host agent's configuration, read from a properties file whose keys and defaults docs/operator-hostd.md lists
+ * (relative paths are resolved against the file's directory).
  *
  * @param hostId           {@code host.id}
  * @param listenAddress    {@code listen.address}

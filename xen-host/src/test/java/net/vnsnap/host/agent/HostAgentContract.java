@@ -39,9 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The HostAgent contract with real QEMU guests (TCG, 128 MiB, 1 vCPU): two VMs ping each other through the switch,
- * a cow snapshot of both commits, the VMs are destroyed, restored and resumed, and the guests carry on.
- * Subclasses say how the agent under test is reached: in-process or over XML-RPC with mutual TLS.
+ * The HostAgent contract with real QEMU guests (two VMs ping through the switch, cow snapshot, destroy, restore, resume),
+ * checked against whatever agent a subclass provides: in-process or over XML-RPC with mutual TLS.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class HostAgentContract {
