@@ -70,9 +70,14 @@ public abstract class HostAgentContract {
         driver = new QemuDriver(QemuConfig.defaults(tmp.resolve("run")));
         sw = VirtualSwitch.start("contract", SwitchConfig.defaults().withTunnelBind(new java.net.InetSocketAddress("127.0.0.1", 0)));
         workers = Executors.newCachedThreadPool();
+        Path base = tmp.resolve("base.qcow2");
+        Process img = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "16M").inheritIO().start();
+        assertTrue(img.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && img.exitValue() == 0, "qemu-img create");
         AgentSettings s = new AgentSettings("hostd1", "127.0.0.1:" + sw.tunnelAddress().getPort(),
                 Map.of("guest", new ImageSpec("guest", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
-                        "console=ttyS0 quiet panic=-1", null)), 4, "127.0.0.1", portBase(), portBase() + 19, tmp.resolve("disks"), null,
+                        "console=ttyS0 quiet panic=-1", null),
+                        "disky", new ImageSpec("disky", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
+                        "console=ttyS0 quiet panic=-1", base)), 4, "127.0.0.1", portBase(), portBase() + 19, tmp.resolve("disks"), null,
                 Duration.ofMillis(300), Duration.ofMinutes(3), Duration.ofMinutes(2));
         local = LocalHostAgent.open(s, driver, sw, tmp.resolve("store"), Timing.system(), workers, null);
     }
@@ -124,7 +129,7 @@ public abstract class HostAgentContract {
         HostInfo info = a.info();
         assertEquals("qemu", info.hypervisor());
         assertTrue(info.modes().contains(SnapshotMode.COW), info.toString());
-        assertEquals(List.of("guest"), info.images());
+        assertEquals(List.of("disky", "guest"), info.images());
 
         a.createSegment(new SegmentSpec(SLICE, "lan0", 901, ColourPolicy.HOLD_AND_RECORD));
         VmInfo v1 = a.createVm(guest(1, "10.0.9.2"));
