@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two vnsnap-hostd processes on this machine, each with one VM, one segment joined by a tunnel: the guests ping
  * each other across the "hosts"; a snapshot of both at one cut instant restores and they ping again; a caller outside
- * the allowed set is refused; SIGTERM destroys the VMs.
+ * the allowed set is refused; SIGTERM destroys the VMs, or leaves them with shutdown.vms=leave.
  */
 class HostDaemonProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(150);
@@ -76,7 +76,7 @@ class HostDaemonProcessTest {
         }
     }
 
-    private Daemon start(String name, Path guest, LocalFederation fed, String amUrn, int portBase) throws Exception {
+    private Daemon start(String name, Path guest, LocalFederation fed, String amUrn, int portBase, String shutdownPolicy) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(name));
         Path cfg = dir.resolve("hostd.properties");
         Files.writeString(cfg, String.join("\n",
@@ -95,7 +95,7 @@ class HostDaemonProcessTest {
                 "image.guest.initrd=" + guest.resolve("initramfs.cpio.gz"),
                 "vm.max=2",
                 "vm.ports=" + portBase + "-" + (portBase + 9),
-                "shutdown.vms=destroy", ""));
+                "shutdown.vms=" + shutdownPolicy, ""));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = dir.resolve("hostd.log");
@@ -145,8 +145,8 @@ class HostDaemonProcessTest {
         ChainValidator v = new ChainValidator(TrustRoots.fromDirectory(fed.trustRootsDirectory(), clock), clock, true);
         int base = 48000 + (int) (ProcessHandle.current().pid() % 200) * 20;
 
-        Daemon d1 = start("hostd1", guest, fed, amUrn, base);
-        Daemon d2 = start("hostd2", guest, fed, amUrn, base + 10);
+        Daemon d1 = start("hostd1", guest, fed, amUrn, base, "destroy");
+        Daemon d2 = start("hostd2", guest, fed, amUrn, base + 10, "leave");
         SSLContext amTls = TlsContexts.create(am, v);
         HostAgent h1 = new RemoteHostAgent(d1.rpc(), amTls, Duration.ofSeconds(30), Duration.ofMinutes(5));
         HostAgent h2 = new RemoteHostAgent(d2.rpc(), amTls, Duration.ofSeconds(30), Duration.ofMinutes(5));
@@ -205,9 +205,19 @@ class HostDaemonProcessTest {
         assertTrue(d1.process().waitFor(60, TimeUnit.SECONDS), "hostd1 exits on SIGTERM");
         String stderr = Files.readString(d1.log());
         assertTrue(stderr.contains("vnsnap-hostd hostd1 stopped"), stderr);
-        Path run1 = tmp.resolve("hostd1/run").toAbsolutePath();
-        long qemuLeft = ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine().orElse("").contains(run1.toString())).count();
-        assertEquals(0, qemuLeft, "no QEMU of hostd1 outlives it");
+        assertEquals(List.of(), qemuOf(tmp.resolve("hostd1/run")), "no QEMU of hostd1 outlives it");
         assertEquals(HostException.Reason.UNREACHABLE, assertThrows(HostException.class, h1::info).reason());
+
+        // hostd2 says shutdown.vms=leave: its QEMU outlives it (and is cleaned up here).
+        d2.process().destroy();
+        assertTrue(d2.process().waitFor(60, TimeUnit.SECONDS), "hostd2 exits on SIGTERM");
+        List<ProcessHandle> left = qemuOf(tmp.resolve("hostd2/run"));
+        assertEquals(1, left.size(), "the VM of hostd2 is left running");
+        left.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static List<ProcessHandle> qemuOf(Path runDir) {
+        String dir = runDir.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine().orElse("").contains(dir)).toList();
     }
 }
