@@ -1197,6 +1197,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 driver.resume(e.name);
             } catch (DriverException | RuntimeException x) {
                 failures.add(e.name + ": " + x.getMessage());
+                synchronized (lock) {
+                    e.awaitingResume = true; // a retry of resumeRestored finds it again
+                }
             }
         }
         if (!failures.isEmpty()) {
