@@ -1,0 +1,1320 @@
+package net.vnsnap.host.agent;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
+import java.util.regex.Pattern;
+import net.vnsnap.host.api.HostAgent;
+import net.vnsnap.host.api.HostException;
+import net.vnsnap.host.api.HostException.Reason;
+import net.vnsnap.host.api.HostInfo;
+import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.PrepareResult;
+import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPlan;
+import net.vnsnap.host.api.SnapshotProgress;
+import net.vnsnap.host.api.VmCut;
+import net.vnsnap.host.api.VmInfo;
+import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.BootSource;
+import net.vnsnap.host.driver.Capabilities;
+import net.vnsnap.host.driver.CutHook;
+import net.vnsnap.host.driver.DiskSpec;
+import net.vnsnap.host.driver.DriverException;
+import net.vnsnap.host.driver.HypervisorDriver;
+import net.vnsnap.host.driver.NetworkAttachment;
+import net.vnsnap.host.driver.NicSpec;
+import net.vnsnap.host.driver.NoSuchVmException;
+import net.vnsnap.host.driver.RestoreRequest;
+import net.vnsnap.host.driver.SnapshotMode;
+import net.vnsnap.host.driver.SnapshotRequest;
+import net.vnsnap.host.driver.SnapshotResult;
+import net.vnsnap.host.driver.UnsupportedModeException;
+import net.vnsnap.host.driver.VmSpec;
+import net.vnsnap.host.driver.VmSpecJson;
+import net.vnsnap.host.driver.VmState;
+import net.vnsnap.host.snapshot.VmSnapshotService;
+import net.vnsnap.host.store.CorruptSnapshotException;
+import net.vnsnap.host.store.DiskReference;
+import net.vnsnap.host.store.SnapshotStore;
+import net.vnsnap.host.store.StoreException;
+import net.vnsnap.host.store.StoredSnapshot;
+import net.vnsnap.host.vswitch.ColourPolicy;
+import net.vnsnap.host.vswitch.PortCounters;
+import net.vnsnap.host.vswitch.PortId;
+import net.vnsnap.host.vswitch.RecordedFrame;
+import net.vnsnap.host.vswitch.SegmentId;
+import net.vnsnap.host.vswitch.VirtualSwitch;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** The host agent in-process: one hypervisor driver, one virtual switch and one snapshot store directory. */
+public final class LocalHostAgent implements HostAgent, AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(LocalHostAgent.class);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern GUEST_KEY = Pattern.compile("[a-z][a-z0-9]{0,31}");
+    private static final String PARTIAL = ".partial";
+    private static final String MANIFEST = "slice.manifest";
+    private static final String QUARANTINE = ".quarantine";
+    /** A cut instant further ahead than this is a coordinator bug, not a plan. */
+    private static final Duration MAX_CUT_DELAY = Duration.ofMinutes(10);
+
+    /** One switch port of a VM: the NIC it serves, where the switch listens and the VM's own UDP port. */
+    private record PortBinding(String nic, SegmentSpec segment, PortId port, InetSocketAddress switchAddress, int vmPort) {
+    }
+
+    /** What the agent knows about one VM beyond the driver's view. */
+    private static final class VmEntry {
+        final String name;
+        final String slice;
+        final List<PortBinding> ports;
+        /** The snapshot this VM was restored from, or "". */
+        final String restoredFrom;
+        /** The overlay the agent created for the VM's image disk, deleted with the VM unless a snapshot froze it. */
+        final Path ownOverlay;
+        /** Restored and not yet resumed: its ports hold traffic until {@link #resumeRestored}. */
+        boolean awaitingResume;
+        /** Paused by the AM: snapshot clean-up must not resume it. */
+        boolean pausedByCaller;
+
+        VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay) {
+            this.name = name;
+            this.slice = slice;
+            this.ports = new ArrayList<>(ports);
+            this.restoredFrom = restoredFrom;
+            this.ownOverlay = ownOverlay;
+        }
+    }
+
+    /** A slice snapshot between prepare and commit or abort. */
+    private static final class Job {
+        final SnapshotPlan plan;
+        final Path staging;
+        final long expectedBytes;
+        /** Bytes each VM's save has written so far, updated from the driver's threads. */
+        final Map<String, Long> written = new ConcurrentHashMap<>();
+        volatile String phase = "prepared";
+        /** Filled when the take succeeds; read at commit. */
+        final Map<String, VmSnapshotService.Taken> taken = new ConcurrentHashMap<>();
+        final List<VmCut> cuts = new ArrayList<>();
+
+        Job(SnapshotPlan plan, Path staging, long expectedBytes) {
+            this.plan = plan;
+            this.staging = staging;
+            this.expectedBytes = expectedBytes;
+        }
+    }
+
+    private final AgentSettings settings;
+    private final HypervisorDriver driver;
+    private final VirtualSwitch vswitch;
+    private final Path storeRoot;
+    private final Timing timing;
+    /** Runs the per-VM snapshot and restore tasks in parallel; owned by the caller. */
+    private final ExecutorService workers;
+    /** Free bytes of the file system holding a path; injected so tests can simulate a full disk. */
+    private final ToLongFunction<Path> freeSpace;
+
+    /** Guards every map below; never held across a hypervisor call that may take long (snapshot, restore). */
+    private final Object lock = new Object();
+    // @GuardedBy("lock")
+    private final Map<String, VmEntry> vms = new LinkedHashMap<>();
+    // @GuardedBy("lock") names of VMs being started, reserved so nobody else takes them
+    private final Set<String> creating = new HashSet<>();
+    // @GuardedBy("lock")
+    private final Map<SegmentId, SegmentSpec> segments = new HashMap<>();
+    // @GuardedBy("lock") tunnel peers per segment, as "host:port"
+    private final Map<SegmentId, Set<String>> tunnels = new HashMap<>();
+    // @GuardedBy("lock")
+    private final Map<String, Job> jobs = new HashMap<>();
+    // @GuardedBy("lock")
+    private final UdpPortPool ports;
+    /**
+     * How much earlier than a cut instant a VM's snapshot request starts, learned from past cuts (the pause lands a
+     * few milliseconds after the request starts: store directory, QMP round trips); nanoseconds, 0..MAX_CUT_LEAD.
+     */
+    private final java.util.concurrent.atomic.AtomicLong cutLeadNanos = new java.util.concurrent.atomic.AtomicLong();
+    private static final long MAX_CUT_LEAD = Duration.ofMillis(20).toNanos();
+
+    private LocalHostAgent(AgentSettings settings, HypervisorDriver driver, VirtualSwitch vswitch, Path storeRoot, Timing timing,
+            ExecutorService workers, ToLongFunction<Path> freeSpace) {
+        this.settings = settings;
+        this.driver = driver;
+        this.vswitch = vswitch;
+        this.storeRoot = storeRoot;
+        this.timing = timing;
+        this.workers = workers;
+        this.freeSpace = freeSpace;
+        this.ports = new UdpPortPool(settings.vmHost(), settings.vmPortFirst(), settings.vmPortLast());
+    }
+
+    /**
+     * Opens the agent over its store directory, deleting snapshots that never committed and quarantining ones
+     * whose manifest is damaged.
+     */
+    public static LocalHostAgent open(AgentSettings settings, HypervisorDriver driver, VirtualSwitch vswitch, Path storeRoot,
+            Timing timing, ExecutorService workers, ToLongFunction<Path> freeSpace) throws IOException {
+        Files.createDirectories(storeRoot);
+        Files.createDirectories(settings.diskDirectory());
+        recover(storeRoot);
+        return new LocalHostAgent(settings, driver, vswitch, storeRoot, timing, workers,
+                freeSpace == null ? LocalHostAgent::usableSpace : freeSpace);
+    }
+
+    /** The free space the file system of {@code p} offers to unprivileged writers. */
+    public static long usableSpace(Path p) {
+        try {
+            return Files.getFileStore(p).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Removes incomplete snapshots (staging directories, no manifest) and quarantines unreadable ones. */
+    static List<String> recover(Path root) throws IOException {
+        List<String> removed = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path d : ds) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(d)) {
+                    continue;
+                }
+                if (name.endsWith(PARTIAL) || !Files.exists(d.resolve(MANIFEST))) {
+                    deleteTree(d);
+                    removed.add(name);
+                    continue;
+                }
+                try {
+                    readManifest(d);
+                } catch (IOException e) {
+                    Path q = root.resolve(QUARANTINE);
+                    Files.createDirectories(q);
+                    Files.move(d, q.resolve(name + "." + System.nanoTime()));
+                    removed.add(name + " (quarantined: " + e.getMessage() + ")");
+                }
+            }
+        }
+        if (!removed.isEmpty()) {
+            LOG.warn("snapshot store {}: cleaned up incomplete or damaged snapshots {}", root, removed);
+        }
+        return removed;
+    }
+
+    // ---- host ----
+
+    @Override
+    public HostInfo info() throws HostException {
+        Capabilities caps = capabilities();
+        int running;
+        synchronized (lock) {
+            running = vms.size();
+        }
+        return new HostInfo(settings.hostId(), caps.hypervisor(), caps.version(), caps.accelerator(), caps.modes(),
+                freeSpace.applyAsLong(storeRoot), settings.tunnelEndpoint(), new ArrayList<>(new TreeMap<>(settings.images()).keySet()),
+                settings.maxVms(), running);
+    }
+
+    private Capabilities capabilities() throws HostException {
+        try {
+            return driver.capabilities();
+        } catch (DriverException e) {
+            throw new HostException(Reason.INTERNAL, "the hypervisor cannot be queried: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- segments ----
+
+    @Override
+    public void createSegment(SegmentSpec segment) throws HostException {
+        SegmentId id = new SegmentId(segment.slice(), segment.link());
+        synchronized (lock) {
+            SegmentSpec old = segments.get(id);
+            if (old != null) {
+                if (old.equals(segment)) {
+                    return;
+                }
+                throw new HostException(Reason.CONFLICT, "segment " + id + " exists with vni " + old.vni() + " and policy " + old.policy());
+            }
+            for (SegmentSpec s : segments.values()) {
+                if (s.vni() == segment.vni()) {
+                    throw new HostException(Reason.CONFLICT, "vni " + segment.vni() + " is already used by segment " + s.slice() + "/" + s.link());
+                }
+            }
+            try {
+                vswitch.createSegment(id, segment.vni(), segment.policy());
+            } catch (RuntimeException e) {
+                throw new HostException(Reason.BAD_REQUEST, "cannot create segment " + id + ": " + e.getMessage(), e);
+            }
+            segments.put(id, segment);
+        }
+    }
+
+    @Override
+    public void connectSegment(String slice, String link, String remoteTunnelEndpoint) throws HostException {
+        SegmentId id = new SegmentId(slice, link);
+        InetSocketAddress remote = endpoint(remoteTunnelEndpoint);
+        synchronized (lock) {
+            if (!segments.containsKey(id)) {
+                throw new HostException(Reason.BAD_REQUEST, "no segment " + id + " on this host; create it first");
+            }
+            Set<String> peers = tunnels.computeIfAbsent(id, k -> new HashSet<>());
+            if (peers.contains(remoteTunnelEndpoint)) {
+                return;
+            }
+            try {
+                vswitch.addTunnelPeer(new PortId(id, "tunnel:" + remoteTunnelEndpoint), remote);
+            } catch (RuntimeException e) {
+                throw new HostException(Reason.BAD_REQUEST, "cannot join " + id + " to " + remoteTunnelEndpoint + ": " + e.getMessage(), e);
+            }
+            peers.add(remoteTunnelEndpoint);
+        }
+    }
+
+    private static InetSocketAddress endpoint(String hostPort) throws HostException {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new HostException(Reason.BAD_REQUEST, "tunnel endpoint must be host:port, got " + hostPort);
+        }
+        try {
+            int port = Integer.parseInt(hostPort.substring(colon + 1));
+            InetSocketAddress a = new InetSocketAddress(hostPort.substring(0, colon), port);
+            if (a.isUnresolved()) {
+                throw new HostException(Reason.BAD_REQUEST, "tunnel endpoint host " + hostPort.substring(0, colon) + " does not resolve");
+            }
+            return a;
+        } catch (IllegalArgumentException e) {
+            throw new HostException(Reason.BAD_REQUEST, "bad tunnel endpoint " + hostPort + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void removeSegment(String slice, String link) throws HostException {
+        SegmentId id = new SegmentId(slice, link);
+        synchronized (lock) {
+            if (segments.remove(id) == null) {
+                return;
+            }
+            tunnels.remove(id);
+            for (VmEntry v : vms.values()) {
+                v.ports.removeIf(b -> b.port().segment().equals(id));
+            }
+            try {
+                vswitch.removeSegment(id);
+            } catch (RuntimeException e) {
+                throw new HostException(Reason.INTERNAL, "cannot remove segment " + id + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    // ---- VMs ----
+
+    @Override
+    public VmInfo createVm(VmRequest request) throws HostException {
+        checkId("VM name", request.name());
+        ImageSpec image = settings.images().get(request.image());
+        if (image == null) {
+            throw new HostException(Reason.BAD_REQUEST, "unknown image '" + request.image() + "'; this host offers "
+                    + new TreeMap<>(settings.images()).keySet());
+        }
+        if (request.memoryMiB() < 16 || request.vcpus() < 1) {
+            throw new HostException(Reason.BAD_REQUEST, "a VM needs at least 16 MiB and 1 vCPU");
+        }
+        String cmdline = cmdline(image, request);
+        List<PortBinding> bindings = new ArrayList<>();
+        List<NicSpec> nics = new ArrayList<>();
+        // Phase 1, under the lock: reserve the name and the switch ports (fast).
+        synchronized (lock) {
+            if (vms.containsKey(request.name()) || creating.contains(request.name())) {
+                throw new HostException(Reason.CONFLICT, "a VM named '" + request.name() + "' already exists on this host");
+            }
+            if (vms.size() + creating.size() >= settings.maxVms()) {
+                throw new HostException(Reason.BAD_REQUEST, "this host runs its maximum of " + settings.maxVms() + " VMs");
+            }
+            try {
+                for (VmRequest.NicRequest n : request.nics()) {
+                    SegmentSpec seg = segments.get(new SegmentId(request.slice(), n.link()));
+                    if (seg == null) {
+                        throw new HostException(Reason.BAD_REQUEST, "NIC " + n.id() + " of " + request.name() + ": no segment "
+                                + request.slice() + "/" + n.link() + " on this host");
+                    }
+                    PortBinding b = bindPort(request.name(), n.id(), seg);
+                    bindings.add(b);
+                    nics.add(nic(n.id(), n.mac(), b));
+                }
+            } catch (HostException | IllegalArgumentException e) {
+                bindings.forEach(this::unbindPort);
+                if (e instanceof HostException he) {
+                    throw he;
+                }
+                throw new HostException(Reason.BAD_REQUEST, "cannot create VM " + request.name() + ": " + e.getMessage(), e);
+            }
+            creating.add(request.name());
+        }
+        // Phase 2, without the lock: disk overlay and QEMU start (can take seconds).
+        Path overlay = null;
+        boolean created = false;
+        try {
+            List<DiskSpec> disks = new ArrayList<>();
+            if (image.disk() != null) {
+                overlay = createOverlay(request.name(), image.disk());
+                disks.add(new DiskSpec("disk0", overlay, "qcow2"));
+            }
+            VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(),
+                    new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics);
+            driver.create(spec);
+            try {
+                driver.start(spec.name());
+            } catch (DriverException e) {
+                driver.destroy(spec.name());
+                throw e;
+            }
+            created = true;
+        } catch (DriverException | IOException | IllegalArgumentException e) {
+            Reason r = e instanceof IllegalArgumentException ? Reason.BAD_REQUEST : Reason.INTERNAL;
+            throw new HostException(r, "cannot create VM " + request.name() + ": " + e.getMessage(), e);
+        } finally {
+            synchronized (lock) {
+                creating.remove(request.name());
+                if (created) {
+                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay));
+                } else {
+                    bindings.forEach(this::unbindPort);
+                }
+            }
+            if (!created) {
+                deleteQuietly(overlay);
+            }
+        }
+        LOG.info("created VM {} of slice {} ({} MiB, image {}, {} NICs)", request.name(), request.slice(), request.memoryMiB(),
+                request.image(), request.nics().size());
+        return vm(request.name());
+    }
+
+    /** The image's command line plus the guest's name, first address and settings, as the test guest's /init reads them. */
+    static String cmdline(ImageSpec image, VmRequest request) throws HostException {
+        StringBuilder b = new StringBuilder(image.cmdline());
+        Map<String, String> guest = new TreeMap<>(request.guestConfig());
+        if (!guest.containsKey("name")) {
+            b.append(" vm.name=").append(request.name());
+        }
+        if (!guest.containsKey("ip")) {
+            request.nics().stream().filter(n -> n.ip() != null && !n.ip().isBlank()).findFirst()
+                    .ifPresent(n -> b.append(" vm.ip=").append(n.ip().strip()));
+        }
+        for (Map.Entry<String, String> e : guest.entrySet()) {
+            if (!GUEST_KEY.matcher(e.getKey()).matches()) {
+                throw new HostException(Reason.BAD_REQUEST, "guest setting '" + e.getKey() + "' must match " + GUEST_KEY.pattern());
+            }
+            String v = e.getValue().strip().replace(' ', '+');
+            if (v.chars().anyMatch(c -> Character.isWhitespace(c) || c < 0x20 || c == '"')) {
+                throw new HostException(Reason.BAD_REQUEST, "guest setting '" + e.getKey() + "' has characters a kernel command line cannot carry");
+            }
+            b.append(" vm.").append(e.getKey()).append('=').append(v);
+        }
+        String s = b.toString().strip();
+        if (s.length() > 2000) {
+            throw new HostException(Reason.BAD_REQUEST, "the guest's kernel command line would be " + s.length() + " characters (limit 2000)");
+        }
+        return s;
+    }
+
+    private static NicSpec nic(String id, String mac, PortBinding b) {
+        return new NicSpec(id, mac, new NetworkAttachment.UdpTunnel(b.switchAddress().getHostString(), b.vmPort(),
+                b.switchAddress().getHostString(), b.switchAddress().getPort()));
+    }
+
+    // @GuardedBy("lock")
+    private PortBinding bindPort(String vm, String nic, SegmentSpec seg) throws HostException {
+        int vmPort = ports.take();
+        if (vmPort < 0) {
+            throw new HostException(Reason.BAD_REQUEST, "no free UDP port left in " + settings.vmPortFirst() + "-" + settings.vmPortLast());
+        }
+        PortId id = new PortId(new SegmentId(seg.slice(), seg.link()), vm + "." + nic);
+        try {
+            InetSocketAddress sw = vswitch.addPort(id, new InetSocketAddress(settings.vmHost(), 0),
+                    new InetSocketAddress(settings.vmHost(), vmPort));
+            return new PortBinding(nic, seg, id, sw, vmPort);
+        } catch (RuntimeException e) {
+            ports.release(vmPort);
+            throw new HostException(Reason.INTERNAL, "cannot add switch port " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    // @GuardedBy("lock")
+    private void unbindPort(PortBinding b) {
+        try {
+            vswitch.removePort(b.port());
+        } catch (RuntimeException e) {
+            LOG.debug("port {} already gone: {}", b.port(), e.getMessage());
+        }
+        ports.release(b.vmPort());
+    }
+
+    private Path createOverlay(String vm, Path base) throws IOException, DriverException {
+        Path file = settings.diskDirectory().resolve(vm + "-" + System.currentTimeMillis() + ".qcow2").toAbsolutePath();
+        String format = base.toString().endsWith(".qcow2") ? "qcow2" : "raw";
+        Process p = new ProcessBuilder(settings.qemuImg().toString(), "create", "-q", "-f", "qcow2", "-b",
+                base.toAbsolutePath().toString(), "-F", format, file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new DriverException("qemu-img could not create the disk overlay of " + vm + ": " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted creating the disk overlay of " + vm);
+        }
+        return file;
+    }
+
+    @Override
+    public VmInfo vm(String name) throws HostException {
+        VmEntry e;
+        synchronized (lock) {
+            e = vms.get(name);
+        }
+        if (e == null) {
+            throw new HostException(Reason.NO_SUCH_VM, "no VM named '" + name + "' on this host");
+        }
+        return info(e);
+    }
+
+    private VmInfo info(VmEntry e) throws HostException {
+        try {
+            VmState st = driver.state(e.name);
+            String log = driver.consoleLog(e.name).map(Path::toString).orElse("");
+            return new VmInfo(e.name, e.slice, st, e.restoredFrom, log);
+        } catch (NoSuchVmException x) {
+            return new VmInfo(e.name, e.slice, VmState.SHUTOFF, e.restoredFrom, "");
+        } catch (DriverException x) {
+            throw new HostException(Reason.INTERNAL, "cannot read the state of " + e.name + ": " + x.getMessage(), x);
+        }
+    }
+
+    @Override
+    public List<VmInfo> vms() throws HostException {
+        List<VmEntry> all;
+        synchronized (lock) {
+            all = new ArrayList<>(vms.values());
+        }
+        List<VmInfo> out = new ArrayList<>();
+        for (VmEntry e : all) {
+            out.add(info(e));
+        }
+        return out;
+    }
+
+    @Override
+    public void pauseVm(String name) throws HostException {
+        VmEntry e = entry(name);
+        try {
+            driver.pause(name);
+            synchronized (lock) {
+                e.pausedByCaller = true;
+            }
+        } catch (DriverException x) {
+            throw driverFailure(name, "pause", x);
+        }
+    }
+
+    @Override
+    public void resumeVm(String name) throws HostException {
+        VmEntry e = entry(name);
+        try {
+            List<PortBinding> release;
+            synchronized (lock) {
+                release = e.awaitingResume ? List.copyOf(e.ports) : List.of();
+                e.awaitingResume = false;
+                e.pausedByCaller = false;
+            }
+            for (PortBinding b : release) {
+                vswitch.resume(b.port());
+            }
+            driver.resume(name);
+        } catch (DriverException x) {
+            throw driverFailure(name, "resume", x);
+        }
+    }
+
+    private static HostException driverFailure(String vm, String what, DriverException x) {
+        if (x instanceof NoSuchVmException) {
+            return new HostException(Reason.NO_SUCH_VM, "no VM named '" + vm + "' on this host", x);
+        }
+        return new HostException(Reason.INTERNAL, "cannot " + what + " " + vm + ": " + x.getMessage(), x);
+    }
+
+    private VmEntry entry(String name) throws HostException {
+        synchronized (lock) {
+            VmEntry e = vms.get(name);
+            if (e == null) {
+                throw new HostException(Reason.NO_SUCH_VM, "no VM named '" + name + "' on this host");
+            }
+            return e;
+        }
+    }
+
+    @Override
+    public void destroyVm(String name) throws HostException {
+        VmEntry e;
+        List<Path> active = List.of();
+        synchronized (lock) {
+            e = vms.remove(name);
+            if (e == null) {
+                return;
+            }
+            try {
+                active = driver.spec(name).disks().stream().map(DiskSpec::image).toList();
+            } catch (DriverException x) {
+                LOG.debug("no spec for {}: {}", name, x.getMessage());
+            }
+            for (PortBinding b : e.ports) {
+                unbindPort(b);
+            }
+        }
+        try {
+            driver.destroy(name);
+        } catch (DriverException x) {
+            throw new HostException(Reason.INTERNAL, "cannot destroy " + name + ": " + x.getMessage(), x);
+        }
+        // Only the agent's own overlay, and only while it is still the VM's top image (no snapshot froze it).
+        if (e.ownOverlay != null && active.contains(e.ownOverlay)) {
+            deleteQuietly(e.ownOverlay);
+        }
+        LOG.info("destroyed VM {}", name);
+    }
+
+    // ---- snapshot, phase 1 ----
+
+    @Override
+    public PrepareResult prepareSnapshot(SnapshotPlan plan) throws HostException {
+        checkId("snapshot id", plan.snapshotId());
+        Capabilities caps = capabilities();
+        List<String> problems = new ArrayList<>();
+        if (!caps.modes().contains(plan.mode())) {
+            problems.add("mode " + name(plan.mode()) + " is not supported consistently by " + caps.hypervisor() + " " + caps.version()
+                    + " (" + caps.accelerator() + "); supported: " + caps.modes().stream().map(LocalHostAgent::name).sorted().toList());
+        }
+        long required = 1 << 20;
+        synchronized (lock) {
+            if (jobs.containsKey(plan.snapshotId()) || Files.exists(storeRoot.resolve(plan.snapshotId()))) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + plan.snapshotId() + " already exists on this host");
+            }
+            if (plan.vms().isEmpty()) {
+                problems.add("the plan names no VM on this host");
+            }
+            Set<String> busy = new HashSet<>();
+            for (Job j : jobs.values()) {
+                if (!j.phase.equals("failed")) {
+                    busy.addAll(j.plan.vms());
+                }
+            }
+            for (String vm : plan.vms()) {
+                VmEntry e = vms.get(vm);
+                if (e == null) {
+                    problems.add("no VM named '" + vm + "' on this host");
+                    continue;
+                }
+                if (!e.slice.equals(plan.slice())) {
+                    problems.add("VM " + vm + " belongs to slice " + e.slice + ", not " + plan.slice());
+                }
+                if (busy.contains(vm)) {
+                    problems.add("VM " + vm + " is part of another snapshot in progress");
+                }
+                if (e.awaitingResume) {
+                    problems.add("VM " + vm + " is restored and waits to be resumed");
+                }
+                for (PortBinding b : e.ports) {
+                    int epoch = vswitch.epoch(b.port());
+                    if (epoch >= plan.epoch()) {
+                        problems.add("port " + b.port() + " is already at epoch " + epoch + " (plan epoch " + plan.epoch() + ")");
+                    }
+                }
+                try {
+                    VmSpec spec = driver.spec(vm);
+                    required += (long) spec.memoryMiB() << 20;
+                    if (plan.includeDisk()) {
+                        for (DiskSpec d : spec.disks()) {
+                            required += Files.size(d.image());
+                        }
+                    }
+                } catch (DriverException | IOException x) {
+                    problems.add("cannot read the devices of " + vm + ": " + x.getMessage());
+                }
+            }
+        }
+        long free = freeSpace.applyAsLong(storeRoot);
+        if (free < required) {
+            problems.add("the snapshot store has " + mib(free) + " MiB free, the snapshot needs about " + mib(required) + " MiB");
+        }
+        if (!problems.isEmpty()) {
+            LOG.info("snapshot {} not ready: {}", plan.snapshotId(), problems);
+            return new PrepareResult(false, required, free, problems);
+        }
+        Path staging = storeRoot.resolve(plan.snapshotId() + PARTIAL);
+        synchronized (lock) {
+            if (jobs.containsKey(plan.snapshotId())) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + plan.snapshotId() + " already exists on this host");
+            }
+            try {
+                Files.createDirectories(staging.resolve("vms"));
+                Files.createDirectories(staging.resolve("channels"));
+            } catch (IOException e) {
+                throw new HostException(Reason.INTERNAL, "cannot reserve " + staging + ": " + e.getMessage(), e);
+            }
+            jobs.put(plan.snapshotId(), new Job(plan, staging, required));
+        }
+        LOG.info("prepared snapshot {} of slice {} (epoch {}, {}, VMs {})", plan.snapshotId(), plan.slice(), plan.epoch(),
+                name(plan.mode()), plan.vms());
+        return new PrepareResult(true, required, free, List.of());
+    }
+
+    // ---- snapshot, phase 2 ----
+
+    @Override
+    public List<VmCut> takeSnapshot(String snapshotId, Instant cutAt) throws HostException {
+        Job job;
+        Map<String, List<PortBinding>> portsOf = new LinkedHashMap<>();
+        synchronized (lock) {
+            job = jobs.get(snapshotId);
+            if (job == null) {
+                throw new HostException(Reason.NO_SUCH_SNAPSHOT, "snapshot " + snapshotId + " is not prepared on this host");
+            }
+            if (!job.phase.equals("prepared")) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is " + job.phase + ", not prepared");
+            }
+            for (String vm : job.plan.vms()) {
+                VmEntry e = vms.get(vm);
+                if (e == null) {
+                    throw new HostException(Reason.NO_SUCH_VM, "VM " + vm + " of snapshot " + snapshotId + " is gone");
+                }
+                portsOf.put(vm, List.copyOf(e.ports));
+            }
+            job.phase = "taking";
+        }
+        Instant now = timing.clock().instant();
+        if (cutAt != null && cutAt.isAfter(now.plus(MAX_CUT_DELAY))) {
+            job.phase = "prepared";
+            throw new HostException(Reason.BAD_REQUEST, "cut instant " + cutAt + " is more than " + MAX_CUT_DELAY.toMinutes()
+                    + " minutes ahead");
+        }
+        SnapshotStore vmStore;
+        try {
+            vmStore = SnapshotStore.open(job.staging.resolve("vms"), timing.clock());
+        } catch (StoreException e) {
+            job.phase = "failed";
+            throw new HostException(Reason.SNAPSHOT_FAILED, "cannot open the snapshot directory: " + e.getMessage(), e);
+        }
+        VmSnapshotService service = new VmSnapshotService(driver, vmStore);
+        int epoch = job.plan.epoch();
+        Instant start = cutAt == null ? null : cutAt.minusNanos(cutLeadNanos.get());
+        Map<String, Future<VmSnapshotService.Taken>> futures = new LinkedHashMap<>();
+        for (Map.Entry<String, List<PortBinding>> v : portsOf.entrySet()) {
+            String vm = v.getKey();
+            CutHook hook = (name, pausedAt) -> {
+                for (PortBinding b : v.getValue()) {
+                    vswitch.advanceEpoch(b.port(), epoch);
+                }
+            };
+            SnapshotRequest req = new SnapshotRequest(job.plan.mode(), job.staging.resolve("unused"), hook,
+                    (name, transferred, total, phase) -> job.written.put(name, transferred), 0, null, settings.snapshotTimeout());
+            futures.put(vm, workers.submit(() -> {
+                timing.awaitInstant(start);
+                return service.snapshot(vm, req);
+            }));
+        }
+        List<String> failures = new ArrayList<>();
+        boolean unsupported = false;
+        long deadline = System.nanoTime() + settings.snapshotTimeout().plusMinutes(1).toNanos()
+                + (cutAt == null ? 0 : Math.max(0, Duration.between(now, cutAt).toNanos()));
+        for (Map.Entry<String, Future<VmSnapshotService.Taken>> f : futures.entrySet()) {
+            try {
+                VmSnapshotService.Taken t = f.getValue().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                job.taken.put(f.getKey(), t);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                unsupported |= c instanceof UnsupportedModeException;
+                failures.add(f.getKey() + ": " + c.getMessage());
+                LOG.warn("snapshot {} of VM {} failed", snapshotId, f.getKey(), c);
+            } catch (TimeoutException e) {
+                f.getValue().cancel(true);
+                failures.add(f.getKey() + ": did not finish in time");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(f.getKey() + ": interrupted");
+            }
+        }
+        ensureRunning(job.plan.vms());
+        if (!failures.isEmpty()) {
+            job.phase = "failed";
+            throw new HostException(unsupported ? Reason.UNSUPPORTED_MODE : Reason.SNAPSHOT_FAILED,
+                    "snapshot " + snapshotId + " failed on host " + settings.hostId() + ": " + String.join("; ", failures));
+        }
+        List<VmCut> cuts = new ArrayList<>();
+        for (String vm : job.plan.vms()) {
+            cuts.add(cut(vm, job.taken.get(vm)));
+        }
+        synchronized (lock) {
+            job.cuts.addAll(cuts);
+        }
+        if (cutAt != null && cutAt.isAfter(now)) {
+            learnCutLead(cutAt, cuts);
+        }
+        job.phase = "taken";
+        LOG.info("took snapshot {}: {}", snapshotId, cuts.stream().map(c -> c.vm() + " paused " + c.downtime().toNanos() / 1000 + " us").toList());
+        return cuts;
+    }
+
+    /**
+     * Moves the lead by half the mean lateness of this take's pauses behind the cut instant; one sample moves it by
+     * at most half of MAX_CUT_LEAD, so a pause delayed by a busy host does not make the next cuts early.
+     */
+    private void learnCutLead(Instant cutAt, List<VmCut> cuts) {
+        double mean = cuts.stream().mapToLong(c -> Duration.between(cutAt, c.cutAt()).toNanos()).average().orElse(0);
+        double late = Math.max(-MAX_CUT_LEAD / 2.0, Math.min(MAX_CUT_LEAD / 2.0, mean));
+        long lead = cutLeadNanos.updateAndGet(l -> Math.max(0, Math.min(MAX_CUT_LEAD, l + (long) (late / 2))));
+        LOG.debug("cuts landed {} us after the cut instant on average; lead now {} us", (long) late / 1000, lead / 1000);
+    }
+
+    private static VmCut cut(String vm, VmSnapshotService.Taken t) {
+        SnapshotResult r = t.result();
+        long disk = t.manifest().disks().stream().mapToLong(DiskReference::size).sum();
+        return new VmCut(vm, r.cutAt(), r.downtime(), r.total(), r.bytesWritten(), disk, r.phases());
+    }
+
+    /** Resumes every listed VM the hypervisor left paused, unless the AM paused it itself. */
+    private void ensureRunning(List<String> names) {
+        for (String vm : names) {
+            boolean skip;
+            synchronized (lock) {
+                VmEntry e = vms.get(vm);
+                skip = e == null || e.pausedByCaller || e.awaitingResume;
+            }
+            if (skip) {
+                continue;
+            }
+            try {
+                if (driver.state(vm) == VmState.PAUSED) {
+                    LOG.warn("VM {} was left paused; resuming it", vm);
+                    driver.resume(vm);
+                }
+            } catch (DriverException e) {
+                LOG.error("cannot make sure VM {} runs: {}", vm, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public HostSnapshot commitSnapshot(String snapshotId) throws HostException {
+        Job job;
+        synchronized (lock) {
+            job = jobs.get(snapshotId);
+        }
+        if (job == null) {
+            Path done = storeRoot.resolve(checkId("snapshot id", snapshotId));
+            if (Files.exists(done.resolve(MANIFEST))) {
+                return hostSnapshot(loadManifest(snapshotId), done);
+            }
+            throw new HostException(Reason.NO_SUCH_SNAPSHOT, "snapshot " + snapshotId + " is not on this host");
+        }
+        synchronized (lock) {
+            if (!job.phase.equals("taken")) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is " + job.phase + "; only a taken snapshot can commit");
+            }
+            job.phase = "committing";
+        }
+        try {
+            timing.sleep(settings.commitGrace());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.phase = "taken";
+            throw new HostException(Reason.INTERNAL, "interrupted before commit");
+        }
+        try {
+            SliceManifest m = writeChannelStateAndManifest(job);
+            Path target = storeRoot.resolve(snapshotId);
+            Files.move(job.staging, target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(storeRoot);
+            synchronized (lock) {
+                jobs.remove(snapshotId);
+            }
+            job.phase = "committed";
+            LOG.info("committed snapshot {} ({} VMs, {} in-flight frames recorded)", snapshotId, m.vms().size(), m.framesRecorded());
+            return hostSnapshot(m, target);
+        } catch (IOException | RuntimeException e) {
+            job.phase = "taken";
+            throw new HostException(Reason.SNAPSHOT_FAILED, "cannot commit snapshot " + snapshotId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private SliceManifest writeChannelStateAndManifest(Job job) throws IOException {
+        SnapshotPlan plan = job.plan;
+        List<SliceManifest.VmEntry> entries = new ArrayList<>();
+        long held = 0;
+        long dropped = 0;
+        for (String vm : plan.vms()) {
+            VmSnapshotService.Taken t = job.taken.get(vm);
+            List<PortBinding> bindings;
+            synchronized (lock) {
+                VmEntry e = vms.get(vm);
+                bindings = e == null ? List.of() : List.copyOf(e.ports);
+            }
+            if (bindings.isEmpty() && !t.result().frozenSpec().nics().isEmpty()) {
+                LOG.warn("VM {} was destroyed before commit of {}: its channel state is lost", vm, plan.snapshotId());
+            }
+            List<SliceManifest.PortEntry> portEntries = new ArrayList<>();
+            for (PortBinding b : bindings) {
+                List<RecordedFrame> frames = vswitch.drainRecorded(b.port(), plan.epoch());
+                PortCounters c = vswitch.counters(b.port());
+                held += c.heldTotal();
+                dropped += c.droppedTotal();
+                if (c.recordLost() > 0) {
+                    LOG.warn("port {} lost {} frames of channel state (record buffer full)", b.port(), c.recordLost());
+                }
+                String file = "channels/" + vm + "." + b.nic() + ".frames";
+                byte[] data = ChannelStateFile.encode(frames);
+                writeDurably(job.staging.resolve(file), data);
+                portEntries.add(new SliceManifest.PortEntry(b.nic(), b.segment().link(), b.segment().vni(), b.segment().policy().name(),
+                        file, frames.size(), data.length, SliceManifestCodec.sha256(data)));
+            }
+            VmCut cut = cut(vm, t);
+            Map<String, Long> phases = new LinkedHashMap<>();
+            cut.phases().forEach((k, v) -> phases.put(k, v.toNanos() / 1000));
+            entries.add(new SliceManifest.VmEntry(vm, t.manifest().id(), cut.cutAt().toString(), cut.downtime().toNanos() / 1000,
+                    cut.total().toNanos() / 1000, cut.memoryBytes(), cut.diskBytes(), phases, portEntries));
+        }
+        SliceManifest m = new SliceManifest(plan.snapshotId(), plan.slice(), plan.epoch(), name(plan.mode()), plan.includeDisk(),
+                timing.clock().instant().toString(), entries, held, dropped);
+        writeDurably(job.staging.resolve(MANIFEST), SliceManifestCodec.encode(m));
+        fsyncDirectory(job.staging.resolve("channels"));
+        fsyncDirectory(job.staging);
+        return m;
+    }
+
+    private HostSnapshot hostSnapshot(SliceManifest m, Path dir) {
+        List<VmCut> cuts = new ArrayList<>();
+        long bytes = 0;
+        for (SliceManifest.VmEntry v : m.vms()) {
+            Map<String, Duration> phases = new LinkedHashMap<>();
+            v.phaseMicros().forEach((k, us) -> phases.put(k, Duration.ofNanos(us * 1000)));
+            cuts.add(new VmCut(v.vm(), Instant.parse(v.cutAt()), Duration.ofNanos(v.downtimeMicros() * 1000),
+                    Duration.ofNanos(v.totalMicros() * 1000), v.memoryBytes(), v.diskBytes(), phases));
+            bytes += v.memoryBytes() + v.diskBytes();
+            bytes += v.ports().stream().mapToLong(SliceManifest.PortEntry::bytes).sum();
+        }
+        return new HostSnapshot(m.snapshotId(), m.slice(), m.epoch(), SnapshotMode.valueOf(m.mode().toUpperCase(Locale.ROOT)), true,
+                Instant.parse(m.createdAt()), cuts, bytes, m.framesRecorded(), m.framesHeld(), m.framesDropped());
+    }
+
+    @Override
+    public void abortSnapshot(String snapshotId) throws HostException {
+        checkId("snapshot id", snapshotId);
+        Job job;
+        synchronized (lock) {
+            job = jobs.get(snapshotId);
+            if (job != null && (job.phase.equals("taking") || job.phase.equals("committing"))) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is " + job.phase + "; abort it once that returns");
+            }
+            jobs.remove(snapshotId);
+        }
+        if (job == null) {
+            return;
+        }
+        job.phase = "aborted";
+        List<PortBinding> bindings = new ArrayList<>();
+        synchronized (lock) {
+            for (String vm : job.plan.vms()) {
+                VmEntry e = vms.get(vm);
+                if (e != null) {
+                    bindings.addAll(e.ports);
+                }
+            }
+        }
+        for (PortBinding b : bindings) {
+            try {
+                vswitch.drainRecorded(b.port(), job.plan.epoch()); // frees the pool slots of the abandoned channel state
+            } catch (RuntimeException e) {
+                LOG.debug("cannot drain {}: {}", b.port(), e.getMessage());
+            }
+        }
+        try {
+            deleteTree(job.staging);
+        } catch (IOException e) {
+            throw new HostException(Reason.INTERNAL, "cannot delete the files of snapshot " + snapshotId + ": " + e.getMessage(), e);
+        } finally {
+            ensureRunning(job.plan.vms());
+        }
+        LOG.info("aborted snapshot {}", snapshotId);
+    }
+
+    @Override
+    public SnapshotProgress progress(String snapshotId) throws HostException {
+        Job job;
+        synchronized (lock) {
+            job = jobs.get(snapshotId);
+        }
+        if (job != null) {
+            long written = job.written.values().stream().mapToLong(Long::longValue).sum();
+            return new SnapshotProgress(snapshotId, job.phase, written, job.expectedBytes);
+        }
+        Path done = storeRoot.resolve(checkId("snapshot id", snapshotId));
+        if (Files.exists(done.resolve(MANIFEST))) {
+            HostSnapshot s = hostSnapshot(loadManifest(snapshotId), done);
+            return new SnapshotProgress(snapshotId, "committed", s.bytes(), s.bytes());
+        }
+        throw new HostException(Reason.NO_SUCH_SNAPSHOT, "snapshot " + snapshotId + " is not on this host");
+    }
+
+    @Override
+    public List<HostSnapshot> snapshots() throws HostException {
+        List<HostSnapshot> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(storeRoot)) {
+            for (Path d : ds) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".") || name.endsWith(PARTIAL) || !Files.exists(d.resolve(MANIFEST))) {
+                    continue;
+                }
+                try {
+                    out.add(hostSnapshot(readManifest(d), d));
+                } catch (IOException e) {
+                    LOG.warn("skipping snapshot {}: {}", d, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            throw new HostException(Reason.INTERNAL, "cannot list the snapshot store: " + e.getMessage(), e);
+        }
+        out.sort(Comparator.comparing(HostSnapshot::createdAt).thenComparing(HostSnapshot::snapshotId));
+        return out;
+    }
+
+    @Override
+    public void deleteSnapshot(String snapshotId) throws HostException {
+        Path d = storeRoot.resolve(checkId("snapshot id", snapshotId));
+        synchronized (lock) {
+            if (jobs.containsKey(snapshotId)) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is in progress; abort it instead");
+            }
+            for (VmEntry e : vms.values()) {
+                if (e.awaitingResume && e.restoredFrom.equals(snapshotId)) {
+                    throw new HostException(Reason.CONFLICT, "VM " + e.name + " restored from " + snapshotId + " waits to be resumed");
+                }
+            }
+        }
+        try {
+            deleteTree(d);
+        } catch (IOException e) {
+            throw new HostException(Reason.INTERNAL, "cannot delete snapshot " + snapshotId + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- restore ----
+
+    /** One VM of a snapshot, verified and ready to load. */
+    private record Verified(SliceManifest.VmEntry entry, StoredSnapshot stored, VmSpec spec, Map<String, List<RecordedFrame>> frames) {
+    }
+
+    @Override
+    public List<VmInfo> restoreSnapshot(String snapshotId, int epoch) throws HostException {
+        if (epoch < 1) {
+            throw new HostException(Reason.BAD_REQUEST, "epoch must be positive");
+        }
+        Path dir = storeRoot.resolve(checkId("snapshot id", snapshotId));
+        SliceManifest m = loadManifest(snapshotId);
+        // Verify everything before touching any VM.
+        List<Verified> verified = new ArrayList<>();
+        try {
+            SnapshotStore vmStore = SnapshotStore.open(dir.resolve("vms"), timing.clock());
+            for (SliceManifest.VmEntry v : m.vms()) {
+                StoredSnapshot s = vmStore.verify(v.storeId());
+                Map<String, List<RecordedFrame>> frames = new HashMap<>();
+                for (SliceManifest.PortEntry p : v.ports()) {
+                    Path f = dir.resolve(p.file());
+                    byte[] data = Files.readAllBytes(f);
+                    if (data.length != p.bytes() || !SliceManifestCodec.sha256(data).equals(p.sha256())) {
+                        throw new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + ": channel state " + p.file()
+                                + " fails its checksum; refusing to restore");
+                    }
+                    frames.put(p.nic(), ChannelStateFile.decode(data, f.toString()));
+                }
+                verified.add(new Verified(v, s, VmSpecJson.fromJson(s.deviceConfig()), frames));
+            }
+        } catch (CorruptSnapshotException e) {
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, e.getMessage(), e);
+        } catch (StoreException | IOException | RuntimeException e) {
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + " cannot be read: " + e.getMessage(), e);
+        }
+        for (Verified v : verified) {
+            destroyVm(v.entry().vm());
+        }
+        // Rebuild segments and ports, then load every VM in parallel; all are left paused.
+        Map<String, VmSpec> specs = new LinkedHashMap<>();
+        Map<String, List<PortBinding>> bound = new LinkedHashMap<>();
+        try {
+            synchronized (lock) {
+                for (Verified v : verified) {
+                    if (vms.size() + specs.size() >= settings.maxVms()) {
+                        throw new HostException(Reason.RESTORE_FAILED, "this host runs its maximum of " + settings.maxVms() + " VMs");
+                    }
+                    List<PortBinding> bindings = new ArrayList<>();
+                    bound.put(v.entry().vm(), bindings);
+                    List<NicSpec> nics = new ArrayList<>();
+                    for (NicSpec nic : v.spec().nics()) {
+                        SliceManifest.PortEntry pe = v.entry().ports().stream().filter(p -> p.nic().equals(nic.id())).findFirst().orElse(null);
+                        if (pe == null) {
+                            throw new HostException(Reason.RESTORE_FAILED, "snapshot " + snapshotId + " has no port record for "
+                                    + v.entry().vm() + "." + nic.id());
+                        }
+                        SegmentSpec seg = new SegmentSpec(m.slice(), pe.link(), pe.vni(), ColourPolicy.valueOf(pe.policy()));
+                        SegmentId sid = new SegmentId(m.slice(), pe.link());
+                        if (!segments.containsKey(sid)) {
+                            vswitch.createSegment(sid, seg.vni(), seg.policy());
+                            segments.put(sid, seg);
+                        }
+                        PortBinding b = bindPort(v.entry().vm(), nic.id(), segments.get(sid));
+                        bindings.add(b);
+                        vswitch.prepareRestore(b.port(), epoch, v.frames().getOrDefault(nic.id(), List.of()).stream()
+                                .map(RecordedFrame::frame).toList());
+                        nics.add(nic(nic.id(), nic.mac(), b));
+                    }
+                    specs.put(v.entry().vm(), new VmSpec(v.spec().name(), v.spec().memoryMiB(), v.spec().vcpus(), v.spec().boot(),
+                            v.spec().disks(), nics));
+                }
+            }
+            Map<String, Future<?>> loads = new LinkedHashMap<>();
+            for (Verified v : verified) {
+                VmSpec spec = specs.get(v.entry().vm());
+                loads.put(spec.name(), workers.submit(() -> driver.restore(new RestoreRequest(spec, v.stored().memoryImage(),
+                        settings.restoreTimeout()))));
+            }
+            List<String> failures = new ArrayList<>();
+            for (Map.Entry<String, Future<?>> f : loads.entrySet()) {
+                try {
+                    f.getValue().get(settings.restoreTimeout().plusMinutes(1).toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    failures.add(f.getKey() + ": " + e.getCause().getMessage());
+                } catch (TimeoutException e) {
+                    f.getValue().cancel(true);
+                    failures.add(f.getKey() + ": did not load in time");
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new HostException(Reason.RESTORE_FAILED, "restore of " + snapshotId + " failed: " + String.join("; ", failures));
+            }
+            synchronized (lock) {
+                for (Verified v : verified) {
+                    String vm = v.entry().vm();
+                    VmEntry e = new VmEntry(vm, m.slice(), bound.get(vm), snapshotId, null);
+                    e.awaitingResume = true;
+                    vms.put(vm, e);
+                }
+            }
+        } catch (HostException | RuntimeException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            for (String vm : specs.keySet()) {
+                try {
+                    driver.destroy(vm);
+                } catch (DriverException x) {
+                    LOG.warn("cannot destroy half-restored {}: {}", vm, x.getMessage());
+                }
+            }
+            synchronized (lock) {
+                bound.values().forEach(l -> l.forEach(this::unbindPort));
+            }
+            if (e instanceof HostException he) {
+                throw he;
+            }
+            throw new HostException(Reason.RESTORE_FAILED, "restore of " + snapshotId + " failed: " + e.getMessage(), e);
+        }
+        LOG.info("restored snapshot {} (epoch {}): {} paused", snapshotId, epoch, specs.keySet());
+        List<VmInfo> out = new ArrayList<>();
+        for (String vm : specs.keySet()) {
+            out.add(vm(vm));
+        }
+        return out;
+    }
+
+    @Override
+    public List<VmInfo> resumeRestored(String snapshotId, Instant resumeAt) throws HostException {
+        List<VmEntry> waiting = new ArrayList<>();
+        synchronized (lock) {
+            for (VmEntry e : vms.values()) {
+                if (e.awaitingResume && e.restoredFrom.equals(snapshotId)) {
+                    waiting.add(e);
+                }
+            }
+        }
+        if (waiting.isEmpty()) {
+            throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no VM restored from " + snapshotId + " waits to be resumed on this host");
+        }
+        Instant now = timing.clock().instant();
+        if (resumeAt != null && resumeAt.isAfter(now.plus(MAX_CUT_DELAY))) {
+            throw new HostException(Reason.BAD_REQUEST, "resume instant " + resumeAt + " is more than " + MAX_CUT_DELAY.toMinutes()
+                    + " minutes ahead");
+        }
+        try {
+            timing.awaitInstant(resumeAt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(Reason.INTERNAL, "interrupted waiting for the resume instant");
+        }
+        List<String> failures = new ArrayList<>();
+        for (VmEntry e : waiting) {
+            List<PortBinding> release;
+            synchronized (lock) {
+                release = List.copyOf(e.ports);
+                e.awaitingResume = false;
+            }
+            try {
+                for (PortBinding b : release) {
+                    vswitch.resume(b.port()); // recorded frames are queued at the VM's socket before it runs
+                }
+                driver.resume(e.name);
+            } catch (DriverException | RuntimeException x) {
+                failures.add(e.name + ": " + x.getMessage());
+                synchronized (lock) {
+                    e.awaitingResume = true; // a retry of resumeRestored finds it again
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new HostException(Reason.RESTORE_FAILED, "cannot resume " + String.join("; ", failures));
+        }
+        LOG.info("resumed VMs restored from {}: {}", snapshotId, waiting.stream().map(e -> e.name).toList());
+        List<VmInfo> out = new ArrayList<>();
+        for (VmEntry e : waiting) {
+            out.add(info(e));
+        }
+        return out;
+    }
+
+    // ---- lifecycle ----
+
+    /** Destroys every VM (the "destroy" shutdown policy) and releases their ports. */
+    public void destroyAll() {
+        List<String> names;
+        synchronized (lock) {
+            names = new ArrayList<>(vms.keySet());
+        }
+        for (String n : names) {
+            try {
+                destroyVm(n);
+            } catch (HostException e) {
+                LOG.warn("cannot destroy {} at shutdown: {}", n, e.getMessage());
+            }
+        }
+    }
+
+    /** Forgets in-progress snapshots (their staging directories are removed at the next start); VMs are left as they are. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            jobs.clear();
+        }
+    }
+
+    // ---- helpers ----
+
+    private SliceManifest loadManifest(String snapshotId) throws HostException {
+        Path d = storeRoot.resolve(checkId("snapshot id", snapshotId));
+        if (!Files.exists(d.resolve(MANIFEST))) {
+            throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no complete snapshot " + snapshotId + " on this host");
+        }
+        try {
+            return readManifest(d);
+        } catch (IOException e) {
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, e.getMessage(), e);
+        }
+    }
+
+    private static SliceManifest readManifest(Path dir) throws IOException {
+        SliceManifest m = SliceManifestCodec.decode(Files.readAllBytes(dir.resolve(MANIFEST)), dir.resolve(MANIFEST).toString());
+        if (!m.snapshotId().equals(dir.getFileName().toString())) {
+            throw new IOException(dir + ": manifest names snapshot " + m.snapshotId());
+        }
+        return m;
+    }
+
+    private static String checkId(String what, String id) throws HostException {
+        if (id == null || !ID.matcher(id).matches() || id.endsWith(PARTIAL)) {
+            throw new HostException(Reason.BAD_REQUEST, what + " '" + id + "' must match " + ID.pattern());
+        }
+        return id;
+    }
+
+    private static String name(SnapshotMode m) {
+        return m.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static long mib(long bytes) {
+        return bytes >> 20;
+    }
+
+    private static void writeDurably(Path target, byte[] data) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync directory {}: {}", dir, e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.warn("cannot delete {}: {}", p, e.getMessage());
+            }
+        }
+    }
+
+    /** Deletes a directory tree; a missing one is fine. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The host agent's configuration file. */
+package net.vnsnap.host.config;

@@ -1,0 +1,76 @@
+package net.vnsnap.host.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration keys, defaults, relative paths and the messages for bad or missing keys. */
+class HostConfigTest {
+    private static final String AM = "urn:publicid:IDN+vnsnap:test:am+authority+am";
+
+    @TempDir
+    Path tmp;
+
+    private Properties props(String text) throws Exception {
+        Properties p = new Properties();
+        p.load(new StringReader(text));
+        return p;
+    }
+
+    private String minimal() {
+        return "host.id=h1\nidentity.cert=id/cert.pem\nidentity.key=id/key.pem\ntrust.roots=roots\nallowed.callers=" + AM + "\n";
+    }
+
+    @Test
+    void defaultsApplyAndRelativePathsResolveAgainstTheFile() throws Exception {
+        Files.write(tmp.resolve("vmlinux"), new byte[1]);
+        Path f = tmp.resolve("hostd.properties");
+        Files.writeString(f, minimal() + "image.guest.kernel=vmlinux\n");
+        HostConfig c = HostConfig.load(f);
+        assertEquals("h1", c.hostId());
+        assertEquals("0.0.0.0", c.listenAddress());
+        assertEquals(12346, c.listenPort());
+        assertEquals(tmp.resolve("id/cert.pem"), c.identityCert());
+        assertEquals(Path.of("/var/lib/vnsnap-hostd/snapshots"), c.storeDirectory());
+        assertEquals(Path.of("/var/lib/vnsnap-hostd/run"), c.runDirectory());
+        assertEquals(4790, c.tunnelBindPort());
+        assertNull(c.tunnelAdvertise());
+        assertEquals("tcg", c.qemuAccelerator());
+        assertEquals(8, c.maxVms());
+        assertEquals(42000, c.vmPortFirst());
+        assertEquals(42999, c.vmPortLast());
+        assertEquals(HostConfig.ShutdownPolicy.DESTROY, c.shutdownPolicy());
+        assertEquals(Duration.ofMillis(200), c.commitGrace());
+        assertEquals(tmp.resolve("vmlinux"), c.images().get("guest").kernel());
+        assertEquals("console=ttyS0 quiet panic=-1", c.images().get("guest").cmdline());
+    }
+
+    @Test
+    void badAndMissingKeysAreNamed() throws Exception {
+        assertTrue(fails("identity.cert=a\n").contains("required key 'host.id'"));
+        assertTrue(fails(minimal() + "listen.prot=1\n").contains("unknown key(s) [listen.prot]"));
+        assertTrue(fails(minimal() + "listen.port=70000\n").contains("listen.port must be between 0 and 65535"));
+        assertTrue(fails(minimal() + "vm.ports=5000\n").contains("vm.ports must be FIRST-LAST"));
+        assertTrue(fails(minimal() + "shutdown.vms=keep\n").contains("shutdown.vms must be destroy or leave"));
+        assertTrue(fails(minimal() + "hypervisor=xen\n").contains("only qemu"));
+        assertTrue(fails(minimal() + "image.g.initrd=x\n").contains("image 'g' has no image.g.kernel"));
+        assertTrue(fails(minimal() + "image.g.kernel=/nonexistent/vmlinux\n").contains("does not exist"));
+        assertTrue(fails(minimal().replace(AM, "alice")).contains("not a GENI URN"));
+        assertTrue(fails(minimal() + "tunnel.advertise=nohostport\n").contains("tunnel.advertise must be host:port"));
+        assertTrue(assertThrows(ConfigException.class, () -> HostConfig.load(tmp.resolve("missing.properties"))).getMessage()
+                .contains("cannot read configuration"));
+    }
+
+    private String fails(String text) throws Exception {
+        return assertThrows(ConfigException.class, () -> HostConfig.parse(props(text), tmp, "test.properties")).getMessage();
+    }
+}
