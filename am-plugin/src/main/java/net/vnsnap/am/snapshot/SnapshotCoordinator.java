@@ -330,25 +330,33 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     private void drive(SnapshotHandle handle, SliceSnapshotRequest req) {
         Run run = new Run(handle, req);
+        SnapshotError error = null;
+        boolean abandoned = false;
         try {
             try {
                 takeAll(run);
-                handle.finish(run.rec, null);
             } catch (Failed f) {
-                fail(run, f.error);
+                error = fail(run, f.error);
             } catch (CatalogException e) {
-                fail(run, new SnapshotError(SnapshotFailure.CATALOG_ERROR, "", "", e.getMessage()));
+                error = fail(run, new SnapshotError(SnapshotFailure.CATALOG_ERROR, "", "", e.getMessage()));
             } catch (RuntimeException e) {
                 LOG.error("snapshot {} failed unexpectedly", run.id, e);
-                fail(run, new SnapshotError(SnapshotFailure.TAKE_FAILED, "", "", "coordinator error: " + e));
+                error = fail(run, new SnapshotError(SnapshotFailure.TAKE_FAILED, "", "", "coordinator error: " + e));
             }
         } catch (Abandoned | InterruptedException e) {
+            abandoned = true;
             LOG.info("snapshot {} abandoned in state {}: coordinator closed", run.id, run.rec.state());
         } finally {
+            // Free the slice before anyone waiting on the handle learns the outcome, so they can start the next one.
             synchronized (lock) {
                 running.remove(run.id);
             }
             release(req.slice(), "snapshot " + run.id);
+        }
+        if (abandoned) {
+            handle.abandon("coordinator closed while the snapshot was " + run.rec.state());
+        } else {
+            handle.finish(run.rec, error);
         }
     }
 
@@ -516,8 +524,11 @@ public final class SnapshotCoordinator implements AutoCloseable {
         h.bytes(w, e);
     }
 
-    /** Aborts everywhere, makes sure no VM stays paused, and records FAILED with the error (and any cleanup trouble). */
-    private void fail(Run run, SnapshotError error) throws Abandoned, InterruptedException {
+    /**
+     * Aborts everywhere, makes sure no VM stays paused, and records FAILED with the error (and any cleanup trouble);
+     * returns the error as recorded.
+     */
+    private SnapshotError fail(Run run, SnapshotError error) throws Abandoned, InterruptedException {
         checkOpen();
         List<String> trouble = cleanUp(run.id, run.req.vmsByHost());
         SnapshotError withCleanup = trouble.isEmpty() ? error : new SnapshotError(error.failure(), error.host(), error.vm(),
@@ -528,9 +539,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
             run.save(r -> r.failed(withCleanup.message(), now));
         } catch (CatalogException e) {
             LOG.error("snapshot {}: could not record FAILED ({}); resolveAfterRestart will settle it", run.id, e.getMessage());
+            run.rec = run.rec.failed(withCleanup.message(), now);
         }
-        run.handle.finish(run.rec.state() == SliceSnapshotState.FAILED ? run.rec : run.rec.failed(withCleanup.message(), now),
-                withCleanup);
+        return withCleanup;
     }
 
     /**
