@@ -279,11 +279,13 @@ public final class SqliteSnapshotCatalog implements SnapshotCatalog {
                     throw new CatalogException(CatalogException.Reason.VERSION_CONFLICT, "snapshot '" + next.id() + "' changed meanwhile");
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshot_vm WHERE snapshot_id = ?")) {
-                ps.setString(1, stored.id());
-                ps.executeUpdate();
+            if (!cur.vms().equals(stored.vms())) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshot_vm WHERE snapshot_id = ?")) {
+                    ps.setString(1, stored.id());
+                    ps.executeUpdate();
+                }
+                writeVms(c, stored);
             }
-            writeVms(c, stored);
             if (stored.state() != cur.state()) {
                 appendHistory(c, stored, historyLength(c, stored.id()) + 1);
             }
