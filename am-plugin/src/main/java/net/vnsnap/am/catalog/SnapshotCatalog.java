@@ -3,15 +3,7 @@ package net.vnsnap.am.catalog;
 import java.util.List;
 import java.util.Optional;
 
-/**
- * The coordinator's durable memory: snapshot records with compare-and-set updates, their state history,
- * and each slice's last epoch. Every method is atomic and safe to call from many threads.
- *
- * <p>Versions work like a small coordination store's: {@link #create} stores version 1; {@link #update}
- * succeeds only when the caller's record carries the stored version, and stores it with version + 1.
- * A state change is checked against {@link SliceSnapshotState#canMoveTo} and appended to the history in
- * the same atomic step.
- */
+/** The coordinator's durable memory of snapshot records, their state histories and each slice's last epoch, safe for many threads. */
 public interface SnapshotCatalog extends AutoCloseable {
 
     /**
@@ -34,7 +26,11 @@ public interface SnapshotCatalog extends AutoCloseable {
     /** Every snapshot still PREPARING, TAKING or COMMITTING, oldest first. */
     List<SliceSnapshotRecord> unfinished() throws CatalogException;
 
-    /** Replaces a record if its version is the stored one; returns what was stored (version + 1). */
+    /**
+     * Replaces a record if the caller's version is the stored one (compare-and-set, as in a small coordination
+     * store) and returns what was stored, with version + 1. A state change is checked against
+     * {@link SliceSnapshotState#canMoveTo} and appended to the history in the same atomic step.
+     */
     SliceSnapshotRecord update(SliceSnapshotRecord next) throws CatalogException;
 
     /** The states the snapshot entered, in order, starting with its first. */

@@ -31,8 +31,13 @@ final class HostCalls {
      * @param error    why it failed, null on success
      * @param answered when the answer arrived (the coordinator's clock)
      * @param rtt      how long the call took
+     * @param timedOut true when the coordinator stopped waiting (the call may still be running on the host)
      */
-    record Outcome<T>(String host, T value, HostException error, Instant answered, Duration rtt) {
+    record Outcome<T>(String host, T value, HostException error, Instant answered, Duration rtt, boolean timedOut) {
+        Outcome(String host, T value, HostException error, Instant answered, Duration rtt) {
+            this(host, value, error, answered, rtt, false);
+        }
+
         boolean ok() {
             return error == null;
         }
@@ -84,7 +89,7 @@ final class HostCalls {
                 out.put(e.getKey(), e.getValue().get(left, TimeUnit.NANOSECONDS));
             } catch (TimeoutException t) {
                 out.put(e.getKey(), new Outcome<>(e.getKey(), null, new HostException(HostException.Reason.UNREACHABLE,
-                        "no answer within " + limit), clock.instant(), limit));
+                        "no answer within " + limit), clock.instant(), limit, true));
             } catch (ExecutionException x) {
                 out.put(e.getKey(), new Outcome<>(e.getKey(), null, new HostException(HostException.Reason.INTERNAL,
                         String.valueOf(x.getCause()), x.getCause()), clock.instant(), Duration.ZERO));

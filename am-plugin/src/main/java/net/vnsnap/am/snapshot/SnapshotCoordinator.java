@@ -41,15 +41,7 @@ import net.vnsnap.host.driver.VmState;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-/**
- * Takes, restores and deletes consistent snapshots of whole slices by driving every host's agent through
- * prepare, take at one common cut instant, and commit or abort, recording each step in the catalog.
- *
- * <p>Threads: {@link #start} returns at once; each snapshot is driven by one thread of the coordinator's own
- * pool, which fans host calls out to the injected executor. One lock guards which slices are busy and the
- * handles of running snapshots; catalog and host calls are made without it. At most one operation (snapshot,
- * restore or deletion) runs per slice at a time.
- */
+/** Takes, restores and deletes consistent slice snapshots by driving every host through prepare, a common cut, and commit or abort. */
 public final class SnapshotCoordinator implements AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(SnapshotCoordinator.class);
@@ -59,9 +51,13 @@ public final class SnapshotCoordinator implements AutoCloseable {
     private final SnapshotCatalog catalog;
     private final Supplier<String> ids;
     private final CoordinatorSettings settings;
-    /** One thread per running snapshot: they mostly wait on host calls, so the pool is unbounded. */
+    /**
+     * One thread per running snapshot ({@link #start} returns at once); they mostly wait on host calls, which they
+     * fan out to the injected executor, so the pool is unbounded.
+     */
     private final ExecutorService drivers;
 
+    /** Guards only which slices are busy and which snapshots run; catalog and host calls are made without it. */
     private final Object lock = new Object();
     /** Slice to the operation occupying it, e.g. "snapshot s-12". @GuardedBy("lock") */
     private final Map<String, String> busySlices = new HashMap<>();
@@ -416,8 +412,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
         for (HostCalls.Outcome<List<VmCut>> o : taken.values()) {
             List<String> planned = byHost.get(o.host());
             if (!o.ok()) {
-                SnapshotFailure kind = o.error().reason() == HostException.Reason.UNREACHABLE
-                        ? SnapshotFailure.HOST_UNREACHABLE : SnapshotFailure.TAKE_FAILED;
+                SnapshotFailure kind = o.timedOut() ? SnapshotFailure.TIMED_OUT
+                        : o.error().reason() == HostException.Reason.UNREACHABLE ? SnapshotFailure.HOST_UNREACHABLE
+                        : SnapshotFailure.TAKE_FAILED;
                 throw new Failed(errorFrom(kind, o, planned));
             }
             Map<String, VmCut> byVm = new HashMap<>();

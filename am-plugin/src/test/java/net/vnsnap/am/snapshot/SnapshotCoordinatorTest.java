@@ -238,6 +238,30 @@ class SnapshotCoordinatorTest {
         f.assertCleanEverywhere(r.id());
     }
 
+    @Test
+    void takeThatOutlastsTheTakeTimeoutIsAbortedAsTimedOut() throws Exception {
+        f.coordinator.close();
+        f.coordinator = new SnapshotCoordinator(f.clock, f.pool, HostDirectory.of(Map.of("h1", f.h1, "h2", f.h2)), f.catalog,
+                () -> "slow-" + f.ids.incrementAndGet(), CoordinatorSettings.defaults().withPollInterval(Duration.ofMillis(5))
+                        .withTimeouts(Duration.ofSeconds(20), Duration.ofMillis(300)));
+        Gate stuck = f.h2.gateBefore(Op.TAKE);
+        SnapshotHandle h = f.coordinator.start(SliceFixture.request(SnapshotMode.COW));
+        SliceSnapshotRecord r = h.await(WAIT);
+        SnapshotError e = assertFailedAndClean(r, h);
+        assertEquals(SnapshotFailure.TIMED_OUT, e.failure());
+        assertEquals(GeniCode.TIMEDOUT, e.failure().code());
+        assertEquals("h2", e.host());
+        f.assertCleanEverywhere(r.id());
+        // The late take reaches a host that has already aborted the snapshot: it must change nothing.
+        stuck.release();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (f.h2.takesEnded() == 0) {
+            assertTrue(System.nanoTime() < deadline, "the late take never ended");
+            Thread.sleep(2);
+        }
+        f.assertCleanEverywhere(r.id());
+    }
+
     // ---------------------------------------------------------------- deletion
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostException.Reason;
@@ -110,6 +111,8 @@ public final class FakeHost implements HostAgent {
     private final List<Instant> requestedCuts = new CopyOnWriteArrayList<>();
     /** The resume instants the coordinator asked for, one per resumeRestored call. */
     private final List<Instant> requestedResumes = new CopyOnWriteArrayList<>();
+    /** Take calls that have returned or thrown. */
+    private final AtomicInteger takesEnded = new AtomicInteger();
     /** The epochs restoreSnapshot was called with. */
     private final List<Integer> restoreEpochs = new CopyOnWriteArrayList<>();
 
@@ -266,6 +269,10 @@ public final class FakeHost implements HostAgent {
 
     public List<Instant> requestedResumes() {
         return List.copyOf(requestedResumes);
+    }
+
+    public int takesEnded() {
+        return takesEnded.get();
     }
 
     public List<Integer> restoreEpochs() {
@@ -432,6 +439,14 @@ public final class FakeHost implements HostAgent {
 
     @Override
     public List<VmCut> takeSnapshot(String snapshotId, Instant cutAt) throws HostException {
+        try {
+            return take(snapshotId, cutAt);
+        } finally {
+            takesEnded.incrementAndGet();
+        }
+    }
+
+    private List<VmCut> take(String snapshotId, Instant cutAt) throws HostException {
         enter(Op.TAKE, snapshotId);
         requestedCuts.add(cutAt == null ? Instant.EPOCH : cutAt);
         List<VmCut> result;

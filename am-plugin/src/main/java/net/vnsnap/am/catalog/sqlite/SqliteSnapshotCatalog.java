@@ -24,14 +24,7 @@ import net.vnsnap.am.catalog.StateChange;
 import net.vnsnap.am.catalog.VmEntry;
 import net.vnsnap.host.driver.SnapshotMode;
 
-/**
- * A snapshot catalog in one SQLite file (WAL journal, synchronous=FULL), where every call is one transaction,
- * so a record, its VMs and its history entry are stored together or not at all.
- *
- * <p>One connection serves all threads, serialised by this object's lock: the coordinator writes a few rows
- * per state change, far below what one SQLite writer sustains, and a single writer never meets SQLITE_BUSY
- * from itself. A second process opening the same file waits up to {@link #BUSY_TIMEOUT_MS} for the lock.
- */
+/** A snapshot catalog in one SQLite file (WAL, synchronous=FULL) where each call is one transaction over record, VMs and history. */
 public final class SqliteSnapshotCatalog implements SnapshotCatalog {
 
     /** The schema this code writes; a file with a higher version is refused rather than misread. */
@@ -87,6 +80,11 @@ public final class SqliteSnapshotCatalog implements SnapshotCatalog {
     private static final String COLUMNS = "id, slice, label, epoch, mode, include_disk, state, failure, created_at, "
             + "state_since, finished_at, cut_skew_nanos, frames_held, frames_recorded, frames_dropped, total_bytes, version";
 
+    /**
+     * Serialises all threads on the one connection: the coordinator writes a few rows per state change, far
+     * below what one SQLite writer sustains, and a single writer never meets SQLITE_BUSY from itself (another
+     * process on the same file waits up to {@link #BUSY_TIMEOUT_MS}).
+     */
     private final Object lock = new Object();
     private final Path file;
     /** Null once closed. @GuardedBy("lock") */
