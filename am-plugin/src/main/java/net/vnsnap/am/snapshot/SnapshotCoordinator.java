@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -342,6 +343,13 @@ public final class SnapshotCoordinator implements AutoCloseable {
         } catch (Abandoned | InterruptedException e) {
             abandoned = true;
             LOG.info("snapshot {} abandoned in state {}: coordinator closed", run.id, run.rec.state());
+        } catch (RuntimeException e) {
+            // The failure path itself broke (e.g. the host-call executor refused work): report, never hang the handle.
+            LOG.error("snapshot {}: cleanup failed", run.id, e);
+            error = new SnapshotError(SnapshotFailure.TAKE_FAILED, "", "", "coordinator error during cleanup: " + e);
+            if (run.rec.state() != SliceSnapshotState.FAILED) {
+                run.rec = run.rec.failed(error.message(), clock.instant());
+            }
         } finally {
             // Free the slice before anyone waiting on the handle learns the outcome, so they can start the next one.
             synchronized (lock) {
@@ -398,8 +406,13 @@ public final class SnapshotCoordinator implements AutoCloseable {
         run.to(SliceSnapshotState.TAKING);
         Instant cutAt = null;
         if (req.mode() != SnapshotMode.LIVE) {
-            Duration rtt = slowestRoundTrip(byHost.keySet());
-            cutAt = clock.instant().plus(settings.leadFor(rtt));
+            Map<String, HostCalls.Outcome<Object>> pings = ping(byHost.keySet());
+            HostCalls.Outcome<Object> silent = firstError(pings);
+            if (silent != null) {
+                // No VM has paused yet: better to stop here than to cut with a host that may miss the instant.
+                throw new Failed(errorFrom(SnapshotFailure.HOST_UNREACHABLE, silent, byHost.get(silent.host())));
+            }
+            cutAt = clock.instant().plus(settings.leadFor(slowest(pings)));
         }
         Instant cut = cutAt;
         Map<String, CompletableFuture<HostCalls.Outcome<List<VmCut>>>> takes = new LinkedHashMap<>();
@@ -472,6 +485,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
         CompletableFuture<Void> all = CompletableFuture.allOf(takes.values().toArray(CompletableFuture[]::new));
         Map<String, SnapshotProgress> last = new ConcurrentHashMap<>();
         Map<String, CompletableFuture<?>> polling = new HashMap<>();
+        // A poll answering after the takes ended would otherwise replace the final figures with older ones.
+        AtomicBoolean ended = new AtomicBoolean();
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -486,7 +501,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
                     CompletableFuture<?> p = polling.get(h);
                     if (p == null || p.isDone()) {
                         polling.put(h, calls.start(h, (hh, a) -> a.progress(run.id)).thenAccept(o -> {
-                            if (o.ok() && o.value() != null) {
+                            if (o.ok() && o.value() != null && !ended.get()) {
                                 last.put(h, o.value());
                                 publishProgress(run.handle, last);
                             }
@@ -498,6 +513,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
             }
         }
         Map<String, HostCalls.Outcome<List<VmCut>>> out = calls.collect(takes, deadline, settings.takeTimeout());
+        ended.set(true);
         // The hosts' final figures: every byte is written once every take returned.
         for (HostCalls.Outcome<List<VmCut>> o : out.values()) {
             if (o.ok()) {
@@ -614,7 +630,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
                     ? SnapshotFailure.HOST_UNREACHABLE : SnapshotFailure.RESTORE_FAILED;
             throw new SnapshotException(errorFrom(kind, bad, rec.vmsOn(bad.host())), bad.error());
         }
-        Instant resumeAt = clock.instant().plus(settings.leadFor(slowestRoundTrip(rec.hosts())));
+        // A host that misses the ping still gets the resume call, which reports it; the lead then is the longest.
+        Instant resumeAt = clock.instant().plus(settings.leadFor(slowest(ping(rec.hosts()))));
         Map<String, HostCalls.Outcome<List<VmInfo>>> resumed = calls.onEach(rec.hosts(), settings.callTimeout(),
                 (h, a) -> a.resumeRestored(id, resumeAt));
         HostCalls.Outcome<List<VmInfo>> notResumed = firstError(resumed);
@@ -736,12 +753,20 @@ public final class SnapshotCoordinator implements AutoCloseable {
         }
     }
 
-    /** The slowest round trip of a cheap call to each host, to size the lead of a common instant. */
-    private Duration slowestRoundTrip(Iterable<String> hosts) throws InterruptedException {
+    /** A cheap call to every host in parallel, timed to size the lead of a common instant. */
+    private Map<String, HostCalls.Outcome<Object>> ping(Iterable<String> hosts) throws InterruptedException {
         List<String> list = new ArrayList<>();
         hosts.forEach(list::add);
+        return calls.onEach(list, settings.callTimeout(), (h, a) -> a.info());
+    }
+
+    /** The slowest round trip among the pings; a host that did not answer counts as the longest lead. */
+    private Duration slowest(Map<String, HostCalls.Outcome<Object>> pings) {
         Duration worst = Duration.ZERO;
-        for (HostCalls.Outcome<?> o : calls.onEach(list, settings.callTimeout(), (h, a) -> a.info()).values()) {
+        for (HostCalls.Outcome<Object> o : pings.values()) {
+            if (!o.ok()) {
+                return settings.maxLead();
+            }
             if (o.rtt().compareTo(worst) > 0) {
                 worst = o.rtt();
             }

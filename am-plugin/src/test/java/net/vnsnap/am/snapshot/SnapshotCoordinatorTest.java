@@ -198,6 +198,18 @@ class SnapshotCoordinatorTest {
     }
 
     @Test
+    void hostSilentBeforeTheCutFailsTheSnapshotBeforeAnyVmPauses() throws Exception {
+        f.h2.setUnreachable(Op.INFO); // prepared fine, then stops answering before the cut instant is chosen
+        SnapshotHandle h = f.coordinator.start(SliceFixture.request(SnapshotMode.COW));
+        SliceSnapshotRecord r = h.await(WAIT);
+        SnapshotError e = assertFailedAndClean(r, h);
+        f.assertCleanEverywhere(r.id());
+        assertEquals(SnapshotFailure.HOST_UNREACHABLE, e.failure());
+        assertEquals("h2", e.host());
+        assertEquals(0, f.h1.count(Op.TAKE) + f.h2.count(Op.TAKE));
+    }
+
+    @Test
     void takeFailureOfOneVmIsNamedAndAVmLeftPausedIsResumed() throws Exception {
         f.h1.failTake("vm2", true);        // the host breaks the contract: vm2 stays paused
         f.h1.setAbortResumesVms(false);    // ... and abort does not fix it, so the coordinator must
