@@ -103,7 +103,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
             throw new SnapshotException(new SnapshotError(SnapshotFailure.INVALID_REQUEST, "", "", problem));
         }
         String id = ids.get();
-        occupy(request.slice(), "snapshot " + id);
+        String what = "snapshot " + id;
+        occupy(request.slice(), what);
         SnapshotHandle handle;
         try {
             int epoch = catalog.nextEpoch(request.slice(), 0);
@@ -117,10 +118,10 @@ public final class SnapshotCoordinator implements AutoCloseable {
             }
             drivers.execute(() -> drive(handle, request));
         } catch (CatalogException e) {
-            release(request.slice(), id);
+            release(request.slice(), what);
             throw new SnapshotException(new SnapshotError(SnapshotFailure.CATALOG_ERROR, "", "", e.getMessage()), e);
         } catch (RejectedExecutionException e) {
-            release(request.slice(), id);
+            release(request.slice(), what);
             synchronized (lock) {
                 running.remove(id);
             }
@@ -173,7 +174,13 @@ public final class SnapshotCoordinator implements AutoCloseable {
         }
         occupy(rec.slice(), "restore of " + snapshotId);
         try {
-            return doRestore(rec);
+            // Re-read under the slice's claim: a deletion may have finished between the check and the claim.
+            SliceSnapshotRecord now = find(snapshotId);
+            if (now.state() != SliceSnapshotState.COMPLETE) {
+                throw new SnapshotException(new SnapshotError(SnapshotFailure.NOT_RESTORABLE, "", "",
+                        "snapshot " + snapshotId + " is " + now.state() + "; only COMPLETE snapshots can be restored"));
+            }
+            return doRestore(now);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SnapshotException(new SnapshotError(SnapshotFailure.SHUT_DOWN, "", "", "interrupted during restore"), e);
@@ -184,8 +191,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     /**
      * Deletes a COMPLETE or FAILED snapshot's files on every host, then marks it DELETED; deleting a DELETED
-     * snapshot does nothing. When a host cannot delete, the record keeps its state (and notes the failure) so
-     * the deletion can be repeated.
+     * snapshot does nothing. When a host cannot delete, the call fails with DELETE_FAILED naming the host and
+     * the record keeps its state, so the deletion can be repeated.
      */
     public SliceSnapshotRecord delete(String snapshotId) throws SnapshotException {
         SliceSnapshotRecord rec = find(snapshotId);
@@ -197,6 +204,19 @@ public final class SnapshotCoordinator implements AutoCloseable {
                     + " is " + rec.state() + "; wait for it to finish (or run resolveAfterRestart after an AM restart)"));
         }
         occupy(rec.slice(), "deletion of " + snapshotId);
+        try {
+            return deleteClaimed(find(snapshotId));
+        } finally {
+            release(rec.slice(), "deletion of " + snapshotId);
+        }
+    }
+
+    /** Deletion once the slice is claimed, on the record as read under the claim. */
+    private SliceSnapshotRecord deleteClaimed(SliceSnapshotRecord rec) throws SnapshotException {
+        String snapshotId = rec.id();
+        if (rec.state() == SliceSnapshotState.DELETED) {
+            return rec;
+        }
         try {
             Map<String, HostCalls.Outcome<Boolean>> out = calls.onEach(rec.hosts(), settings.callTimeout(),
                     HostCalls.retriedOnce((h, a) -> {
@@ -217,8 +237,6 @@ public final class SnapshotCoordinator implements AutoCloseable {
             throw new SnapshotException(new SnapshotError(SnapshotFailure.SHUT_DOWN, "", "", "interrupted during deletion"), e);
         } catch (CatalogException e) {
             throw new SnapshotException(new SnapshotError(SnapshotFailure.CATALOG_ERROR, "", "", e.getMessage()), e);
-        } finally {
-            release(rec.slice(), "deletion of " + snapshotId);
         }
     }
 
