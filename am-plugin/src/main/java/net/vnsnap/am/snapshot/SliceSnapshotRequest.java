@@ -1,5 +1,6 @@
 package net.vnsnap.am.snapshot;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ public record SliceSnapshotRequest(String slice, SnapshotMode mode, boolean incl
         label = label == null ? "" : label;
         Map<String, List<String>> copy = new LinkedHashMap<>();
         vmsByHost.forEach((h, v) -> copy.put(h, List.copyOf(v)));
-        vmsByHost = java.util.Collections.unmodifiableMap(copy);
+        vmsByHost = Collections.unmodifiableMap(copy);
     }
 
     /** Why this request cannot be taken, or null when it can. */

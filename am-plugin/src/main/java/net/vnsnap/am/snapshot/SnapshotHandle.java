@@ -2,6 +2,7 @@ package net.vnsnap.am.snapshot;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -94,6 +95,6 @@ public final class SnapshotHandle {
     }
 
     void abandon(String why) {
-        done.completeExceptionally(new java.util.concurrent.CancellationException(why));
+        done.completeExceptionally(new CancellationException(why));
     }
 }

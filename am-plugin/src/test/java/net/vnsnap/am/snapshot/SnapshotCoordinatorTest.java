@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import net.vnsnap.am.catalog.InMemorySnapshotCatalog;
 import net.vnsnap.am.catalog.SliceSnapshotRecord;
 import net.vnsnap.am.catalog.SliceSnapshotState;
@@ -236,9 +237,9 @@ class SnapshotCoordinatorTest {
         assertEquals(List.of(SliceSnapshotState.PREPARING, SliceSnapshotState.TAKING, SliceSnapshotState.COMMITTING,
                 SliceSnapshotState.FAILED), history(r.id()));
         // h1 had committed its part: the cleanup deleted it. The dead host still holds its taken part.
-        assertEquals(java.util.Set.of(), f.h1.snapshotFiles());
+        assertEquals(Set.of(), f.h1.snapshotFiles());
         assertEquals(List.of(), f.h1.pausedVms());
-        assertEquals(java.util.Set.of(r.id()), f.h2.partialSnapshots());
+        assertEquals(Set.of(r.id()), f.h2.partialSnapshots());
 
         SnapshotException stillDown = assertThrows(SnapshotException.class, () -> f.coordinator.delete(r.id()));
         assertEquals(SnapshotFailure.DELETE_FAILED, stillDown.failure());
@@ -280,11 +281,11 @@ class SnapshotCoordinatorTest {
     void deleteRemovesTheFilesOnEveryHostThenMarksDeleted() throws Exception {
         SliceSnapshotRecord keep = take(SnapshotMode.COW);
         SliceSnapshotRecord gone = take(SnapshotMode.COW);
-        assertEquals(java.util.Set.of(keep.id(), gone.id()), f.h2.snapshotFiles());
+        assertEquals(Set.of(keep.id(), gone.id()), f.h2.snapshotFiles());
         SliceSnapshotRecord d = f.coordinator.delete(gone.id());
         assertEquals(SliceSnapshotState.DELETED, d.state());
-        assertEquals(java.util.Set.of(keep.id()), f.h1.snapshotFiles());
-        assertEquals(java.util.Set.of(keep.id()), f.h2.snapshotFiles());
+        assertEquals(Set.of(keep.id()), f.h1.snapshotFiles());
+        assertEquals(Set.of(keep.id()), f.h2.snapshotFiles());
         assertEquals(d, f.coordinator.delete(gone.id())); // again: nothing to do
         assertEquals(1, f.h1.count(Op.DELETE));
         SnapshotException e = assertThrows(SnapshotException.class, () -> f.coordinator.delete("snap-404"));
