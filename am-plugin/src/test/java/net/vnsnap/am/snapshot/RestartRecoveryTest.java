@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -16,6 +17,7 @@ import net.vnsnap.am.catalog.VmEntry;
 import net.vnsnap.am.catalog.sqlite.SqliteSnapshotCatalog;
 import net.vnsnap.am.testkit.FakeHost.Op;
 import net.vnsnap.am.testkit.Gate;
+import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.driver.SnapshotMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +107,37 @@ class RestartRecoveryTest {
         SliceSnapshotRecord next = f.coordinator.start(SliceFixture.request(SnapshotMode.COW)).await(WAIT);
         assertEquals(SliceSnapshotState.COMPLETE, next.state());
         assertTrue(next.epoch() > rec.epoch());
+    }
+
+    @Test
+    void snapshotLeftTakingThatEveryHostHoldsCompleteBecomesComplete() throws Exception {
+        // The state an AM leaves when it dies after the hosts committed but before its own writes landed
+        // (this coordinator records COMMITTING before it commits; recovery must not rely on that).
+        int epoch = f.catalog.nextEpoch(SliceFixture.SLICE, 0);
+        SliceSnapshotRecord rec = f.catalog.create(SliceSnapshotRecord.preparing("snap-orphan", SliceFixture.SLICE, "", epoch,
+                SnapshotMode.COW, true, SliceFixture.START, List.of(VmEntry.planned("vm1", "h1"), VmEntry.planned("vm2", "h1"),
+                        VmEntry.planned("vm3", "h2"))));
+        f.catalog.update(rec.withState(SliceSnapshotState.TAKING, SliceFixture.START));
+        Instant cut = SliceFixture.START.plusMillis(200);
+        f.h1.prepareSnapshot(new SnapshotPlan("snap-orphan", SliceFixture.SLICE, epoch, SnapshotMode.COW, true, List.of("vm1", "vm2")));
+        f.h2.prepareSnapshot(new SnapshotPlan("snap-orphan", SliceFixture.SLICE, epoch, SnapshotMode.COW, true, List.of("vm3")));
+        f.h1.takeSnapshot("snap-orphan", cut);
+        f.h2.takeSnapshot("snap-orphan", cut);
+        f.h1.commitSnapshot("snap-orphan");
+        f.h2.commitSnapshot("snap-orphan");
+        f.catalog.close();
+        f.catalog = SqliteSnapshotCatalog.open(file);
+        f.coordinator.close();
+        f.coordinator = f.newCoordinator();
+
+        List<Resolution> res = f.coordinator.resolveAfterRestart();
+        assertEquals(List.of(new Resolution("snap-orphan", SliceSnapshotState.TAKING, SliceSnapshotState.COMPLETE,
+                "every host holds it committed")), res);
+        SliceSnapshotRecord done = f.catalog.get("snap-orphan").orElseThrow();
+        assertEquals(List.of(SliceSnapshotState.PREPARING, SliceSnapshotState.TAKING, SliceSnapshotState.COMMITTING,
+                SliceSnapshotState.COMPLETE), history("snap-orphan"));
+        assertEquals(List.of(cut, cut, cut), done.vms().stream().map(VmEntry::cutAt).toList());
+        assertEquals(0, f.h1.count(Op.ABORT) + f.h2.count(Op.ABORT));
     }
 
     @Test
