@@ -185,4 +185,41 @@ public abstract class HostAgentContract {
         a.deleteSnapshot("contract-1");
         a.removeSegment(SLICE, "lan0");
     }
+
+    /** "tcp-rx N sum=.. gaps=G bad=B": the receiver's running report. */
+    static final Pattern TCP_RX = Pattern.compile("tcp-rx (\\d+) sum=\\S+ gaps=(\\d+) bad=(\\d+)");
+
+    @Test
+    void twoGuestsStreamTcpThroughTheSwitchWithoutGapsOrCorruption() throws Exception {
+        HostAgent a = agentUnderTest();
+        a.createSegment(new SegmentSpec(SLICE, "lan1", 902, ColourPolicy.HOLD_AND_RECORD));
+        VmInfo rx = a.createVm(new VmRequest("tvm1", SLICE, 128, 1, "guest",
+                List.of(new VmRequest.NicRequest("net0", "52:54:00:00:11:01", "lan1", "10.0.10.1/24")),
+                Map.of("work", "tcpstream recv 5001 500")));
+        VmInfo tx = a.createVm(new VmRequest("tvm2", SLICE, 128, 1, "guest",
+                List.of(new VmRequest.NicRequest("net0", "52:54:00:00:11:02", "lan1", "10.0.10.2/24")),
+                Map.of("work", "tcpstream send 10.0.10.1 5001 2000 500")));
+        try {
+            ConsoleLog rxLog = new ConsoleLog(Path.of(rx.consoleLog()));
+            ConsoleLog txLog = new ConsoleLog(Path.of(tx.consoleLog()));
+            rxLog.await(UP, 0, WAIT);
+            txLog.await(UP, 0, WAIT);
+            // Wait for at least 2,000 records (32 KB) to have crossed the switch.
+            long received = 0;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (received < 2000 && System.nanoTime() < deadline) {
+                Matcher m = rxLog.await(TCP_RX, Math.max(0, rxLog.lineCount() - 1), WAIT);
+                received = Long.parseLong(m.group(1));
+                assertEquals("0", m.group(2), "no gaps in the stream: " + rxLog.tail(5));
+                assertEquals("0", m.group(3), "no corrupted records: " + rxLog.tail(5));
+                Thread.sleep(200);
+            }
+            assertTrue(received >= 2000, "records received through the switch: " + received + "; " + rxLog.tail(5));
+            assertFalse(rxLog.contains("GAP") || rxLog.contains("CHECKSUM-ERROR"), rxLog.tail(20));
+        } finally {
+            a.destroyVm("tvm1");
+            a.destroyVm("tvm2");
+            a.removeSegment(SLICE, "lan1");
+        }
+    }
 }
