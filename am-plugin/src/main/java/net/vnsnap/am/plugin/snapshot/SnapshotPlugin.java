@@ -107,6 +107,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     private final Map<String, Instant> deletedAt = new HashMap<>();
     /** @GuardedBy("lock") */
     private ScheduledFuture<?> ticker;
+    /** False until the first tick has returned slivers left busy by an earlier AM process to geni_ready. @GuardedBy("lock") */
+    private boolean recovered;
 
     /** An operation in progress on one slice. */
     private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
@@ -466,15 +468,41 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             LOG.warn("schedule: cannot list slices: {}", e.getMessage());
             return;
         }
+        boolean recover;
+        synchronized (lock) {
+            recover = !recovered;
+            recovered = true;
+        }
         for (String slice : slices) {
             try {
                 h.withSlice(slice, (ctx, rec) -> {
+                    if (recover) {
+                        releaseStale(ctx, rec);
+                    }
                     scheduled(ctx, rec);
                     return null;
                 });
             } catch (GeniException | RuntimeException e) {
                 LOG.warn("schedule: slice {}: {}", slice, e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Slivers geni_ready_busy with no operation of ours running were left by an AM process that stopped mid-snapshot
+     * (the coordinator's recovery has decided that snapshot since); their VMs run, so they are ready again.
+     */
+    private void releaseStale(PluginContext ctx, SliceRecord slice) throws GeniException {
+        synchronized (lock) {
+            if (running.containsKey(slice.urn())) {
+                return;
+            }
+        }
+        List<String> stale = slice.slivers().stream().filter(v -> v.operational() == OperationalState.READY_BUSY)
+                .map(Sliver::urn).toList();
+        if (!stale.isEmpty()) {
+            ctx.setOperational(stale, OperationalState.READY, "");
+            LOG.info("slice {}: {} slivers left busy by an earlier run are ready again", slice.urn(), stale.size());
         }
     }
 

@@ -26,6 +26,7 @@ import net.vnsnap.am.core.AmPolicy;
 import net.vnsnap.am.core.HostRegistry;
 import net.vnsnap.am.core.IdGenerator;
 import net.vnsnap.am.slice.InMemorySliceStore;
+import net.vnsnap.am.slice.SliceStore;
 import net.vnsnap.am.snapshot.CoordinatorSettings;
 import net.vnsnap.am.snapshot.HostDirectory;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
@@ -52,6 +53,7 @@ final class SnapshotAm implements AutoCloseable {
     final SnapshotCatalog catalog;
     final SnapshotCoordinator coordinator;
     final SnapshotPlugin plugin;
+    final SliceStore store = new InMemorySliceStore();
     final AggregateManager am;
     final AmV3Endpoint v3;
 
@@ -67,7 +69,7 @@ final class SnapshotAm implements AutoCloseable {
         Map<String, HostAgent> agents = new LinkedHashMap<>();
         agents.put("h1", h1);
         agents.put("h2", h2);
-        am = new AggregateManager(clock, fx.authorizer(clock), new InMemorySliceStore(), HostRegistry.of(agents),
+        am = new AggregateManager(clock, fx.authorizer(clock), store, HostRegistry.of(agents),
                 AmPolicy.defaults(AmFixture.AM_URN, "busybox"), List.of(plugin), IdGenerator.counting("s"),
                 "https://am.test/", null);
         v3 = new AmV3Endpoint(am);

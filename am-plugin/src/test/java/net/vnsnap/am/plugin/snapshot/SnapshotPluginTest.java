@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import net.vnsnap.am.catalog.SliceSnapshotState;
 import net.vnsnap.am.core.AmFixture;
+import net.vnsnap.am.slice.OperationalState;
+import net.vnsnap.am.slice.SliceRecord;
 import net.vnsnap.am.testkit.FakeHost.Op;
 import net.vnsnap.am.testkit.Gate;
 import net.vnsnap.host.driver.SnapshotMode;
@@ -213,7 +215,8 @@ class SnapshotPluginTest {
         assertEquals(1, am.h1.snapshotFiles().size());
         ok(am.call("Delete", new Object[] {slice}, am.creds("gone"), Map.of()));
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!am.h1.snapshotFiles().isEmpty() && System.nanoTime() < end) {
+        while ((!am.h1.snapshotFiles().isEmpty() || am.catalog.list(slice).get(0).state() != SliceSnapshotState.DELETED)
+                && System.nanoTime() < end) {
             Thread.sleep(10);
         }
         assertTrue(am.h1.snapshotFiles().isEmpty() && am.h2.snapshotFiles().isEmpty());
@@ -223,5 +226,15 @@ class SnapshotPluginTest {
         assertEquals(1, am.catalog.list(slice).size());
         assertTrue(am.h1.vms().isEmpty());
         assertTrue(am.h1.vms().stream().noneMatch(v -> v.state() == VmState.RUNNING));
+    }
+
+    @Test
+    void firstTickReleasesSliversLeftBusyByAnEarlierProcess() throws Exception {
+        String slice = am.provision("left", SnapshotAm.request(SNAP, SNAP));
+        SliceRecord rec = am.store.get(slice).orElseThrow();
+        am.store.put(rec.withSlivers(rec.slivers().stream().map(v -> v.withOperational(OperationalState.READY_BUSY, "")).toList()));
+        assertTrue(slivers(ok(am.status("left"))).stream().allMatch(s -> op(s).equals("geni_ready_busy")));
+        am.plugin.tick();
+        assertTrue(slivers(ok(am.status("left"))).stream().allMatch(s -> op(s).equals("geni_ready")));
     }
 }
