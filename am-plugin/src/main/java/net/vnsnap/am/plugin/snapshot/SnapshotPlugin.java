@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -99,6 +100,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     private final Map<String, Running> running = new HashMap<>();
     /** The last finished operation on each slice, for Status; lost at restart, then read back from the catalog. @GuardedBy("lock") */
     private final Map<String, Outcome> last = new HashMap<>();
+    /** Slices whose last outcome was looked up in the catalog already (found or not), so Status reads it once. @GuardedBy("lock") */
+    private final Set<String> lastLoaded = new HashSet<>();
     /** Start of the first period of a scheduled slice without snapshots, or of the period after a refused attempt. @GuardedBy("lock") */
     private final Map<String, Instant> periodStart = new HashMap<>();
     /** Parsed settings by slice, with the request text they came from, so Status and ticks do not re-parse. @GuardedBy("lock") */
@@ -571,7 +574,13 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             o = last.get(slice.urn());
         }
         if (o == null) {
-            o = lastFromCatalog(slice.urn());
+            boolean loaded;
+            synchronized (lock) {
+                loaded = !lastLoaded.add(slice.urn());
+            }
+            if (!loaded) {
+                o = lastFromCatalog(slice.urn());
+            }
         }
         if (r != null && r.sliverUrns().contains(sliver.urn())) {
             m.put("vnsnap_action", r.action());
@@ -696,6 +705,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             }
             synchronized (lock) {
                 last.remove(slice);
+                lastLoaded.remove(slice);
             }
         } catch (CatalogException | RuntimeException e) {
             LOG.warn("slice {}: snapshots not deleted: {}", slice, e.getMessage());
