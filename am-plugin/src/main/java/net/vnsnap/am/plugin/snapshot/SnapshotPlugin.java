@@ -62,9 +62,6 @@ import org.apache.logging.log4j.Logger;
  * The AM plugin that exposes slice snapshots: the vnsnap_* operational actions, their progress in Status, the
  * snapshot list in manifests, periodic snapshots with retention, and clean-up when a slice goes (see
  * docs/experimenter-snapshots.md).
- *
- * <p>Lock order: the core's slice lock, then {@link #lock}; background work therefore enters a slice through
- * {@link PluginHost#withSlice} and never calls into the core while holding {@link #lock}.
  */
 public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
 
@@ -93,6 +90,10 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     /** Null: no automatic ticks (tests call {@link #tick()}). */
     private final Duration tickPeriod;
 
+    /**
+     * Guards the plugin's maps. Order: the core's slice lock, then this one; background work enters a slice through
+     * {@link PluginHost#withSlice} and never calls the core or the coordinator while holding it.
+     */
     private final Object lock = new Object();
     /** Set once by {@link #attach}; read by background tasks. */
     private volatile PluginHost host;

@@ -33,14 +33,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The snapshot actions, Status progress, Describe listing, errors, schedules and slice deletion through the v3 endpoint. */
-class SnapshotPluginTest {
+abstract class SnapshotPluginCases {
 
     static final String SNAP = "<snap:snapshot mode=\"cow\"/>";
 
     @TempDir
     static Path fedDir;
     static AmFixture fx;
+    @TempDir
+    Path catalogDir;
     SnapshotAm am;
+
+    /** Where the SQLite catalog goes, or null for the in-memory catalog. */
+    abstract Path sqliteDir(Path tempDir);
 
     @BeforeAll
     static void federation() throws Exception {
@@ -49,7 +54,7 @@ class SnapshotPluginTest {
 
     @BeforeEach
     void start() throws Exception {
-        am = new SnapshotAm(fx, null);
+        am = new SnapshotAm(fx, sqliteDir(catalogDir));
     }
 
     @AfterEach
