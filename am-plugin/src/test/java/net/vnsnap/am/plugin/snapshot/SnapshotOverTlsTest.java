@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import net.vnsnap.am.core.AmFixture;
+import net.vnsnap.am.core.Pg2Schemas;
 import net.vnsnap.am.testkit.FakeHost.Op;
 import net.vnsnap.am.testkit.Gate;
 import net.vnsnap.certs.rpc.SecureXmlRpcClient;
@@ -82,8 +83,10 @@ class SnapshotOverTlsTest {
         return slivers(ok(client.call("Status", urns(), am.creds("exp"), Map.of())));
     }
 
+    /** The manifest, checked against the PG v2 manifest schema with the snapshot extension's. */
     RSpec describe() throws Exception {
         Map<?, ?> d = (Map<?, ?>) ok(client.call("Describe", urns(), am.creds("exp"), Map.of("geni_rspec_version", AmFixture.GENI3)));
+        Pg2Schemas.check((String) d.get("geni_rspec"), "manifest.xsd");
         return new RSpecReader().read((String) d.get("geni_rspec"));
     }
 

@@ -242,4 +242,25 @@ abstract class SnapshotPluginCases {
         am.plugin.tick();
         assertTrue(slivers(ok(am.status("left"))).stream().allMatch(s -> op(s).equals("geni_ready")));
     }
+
+    @Test
+    void failedRestoreNamesTheHostAndKeepsTheSnapshotRestorable() throws Exception {
+        am.provision("undo", SnapshotAm.request(SNAP, SNAP));
+        String id = (String) ((Map<?, ?>) ok(am.poa("undo", SnapshotPlugin.SNAPSHOT, opts()))).get("vnsnap_snapshot_id");
+        am.pollUntilReady("undo");
+        am.h1.failRestore();
+        Map<?, ?> r = (Map<?, ?>) ok(am.poa("undo", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id)));
+        assertTrue(slivers(r).stream().allMatch(s -> op(s).equals("geni_configuring")), r::toString);
+        List<Map<String, Object>> after = am.pollUntil("undo", s -> !op(s).equals("geni_configuring")
+                && "vnsnap_restore".equals(s.get("vnsnap_last_action")));
+        for (Map<String, Object> s : after) {
+            assertEquals("failed", s.get("vnsnap_last_outcome"));
+            String err = (String) s.get("vnsnap_last_error");
+            assertTrue(err.contains("RESTORE_FAILED on host h1"), err);
+        }
+        // h2's restored VM was removed so no half slice runs; Status reports what is left.
+        assertEquals(List.of(), am.h2.vms());
+        assertTrue(after.stream().anyMatch(s -> op(s).equals("geni_failed")), after::toString);
+        assertEquals(SliceSnapshotState.COMPLETE, am.catalog.get(id).orElseThrow().state());
+    }
 }
