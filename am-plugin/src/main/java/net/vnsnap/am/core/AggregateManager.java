@@ -30,6 +30,7 @@ import net.vnsnap.am.auth.CallAuthorizer;
 import net.vnsnap.am.plugin.AmPlugin;
 import net.vnsnap.am.plugin.PluginAction;
 import net.vnsnap.am.plugin.PluginContext;
+import net.vnsnap.am.plugin.PluginHost;
 import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.OperationalState;
 import net.vnsnap.am.slice.SliceRecord;
@@ -114,6 +115,10 @@ public final class AggregateManager implements AmApiV3 {
         this.ids = ids;
         this.v3Url = v3Url;
         this.v2Url = v2Url;
+        PluginHost host = new Host();
+        for (AmPlugin p : this.plugins) {
+            p.attach(host);
+        }
     }
 
     public AmPolicy policy() {
@@ -1137,6 +1142,26 @@ public final class AggregateManager implements AmApiV3 {
     @FunctionalInterface
     private interface HostStep {
         void run(HostAgent agent) throws HostException;
+    }
+
+    /** Lets plugins work on a slice outside a call, under the slice's lock, as the AM itself. */
+    private final class Host implements PluginHost {
+        @Override
+        public <T> Optional<T> withSlice(String sliceUrn, PluginHost.SliceWork<T> work) throws GeniException {
+            return write(sliceUrn, () -> {
+                Optional<SliceRecord> rec = store(() -> store.get(sliceUrn));
+                if (rec.isEmpty()) {
+                    return Optional.empty();
+                }
+                Context ctx = new Context(rec.get(), policy.amUrn());
+                return Optional.ofNullable(work.run(ctx, rec.get()));
+            });
+        }
+
+        @Override
+        public List<String> sliceUrns() throws GeniException {
+            return allSlices().stream().map(SliceRecord::urn).toList();
+        }
     }
 
     /** The plugin context of one POA call, holding the slice lock the call holds. */

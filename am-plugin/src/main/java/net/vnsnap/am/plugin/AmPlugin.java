@@ -20,6 +20,13 @@ public interface AmPlugin {
     /** A short name for logs and error messages. */
     String name();
 
+    /**
+     * Called once by the core that hosts this plugin, before any other call, with the means to change slices
+     * outside a call (for work that outlives the call that started it).
+     */
+    default void attach(PluginHost host) {
+    }
+
     /** The operational actions this plugin performs, for the advertisement's opstate machine. */
     default List<PluginAction> actions() {
         return List.of();

@@ -29,19 +29,19 @@ import net.vnsnap.certs.x509.GeniCertificate;
  * A local federation (users alice and bob, slice credentials) shared by a test class, and a fresh AM per
  * test over two fake hosts, called through the real v3 and v2 endpoints' decoding.
  */
-final class AmFixture {
+public final class AmFixture {
 
-    static final Instant T0 = Instant.parse("2027-06-01T00:00:00Z");
-    static final String AM_URN = "urn:publicid:IDN+vnsnap:test+authority+am";
+    public static final Instant T0 = Instant.parse("2027-06-01T00:00:00Z");
+    public static final String AM_URN = "urn:publicid:IDN+vnsnap:test+authority+am";
 
-    final LocalFederation fed;
-    final Identity aliceId;
-    final Identity bobId;
-    final RpcCaller alice;
-    final RpcCaller bob;
+    public final LocalFederation fed;
+    public final Identity aliceId;
+    public final Identity bobId;
+    public final RpcCaller alice;
+    public final RpcCaller bob;
     private final Map<String, String> creds = new HashMap<>();
 
-    AmFixture(Path dir) throws Exception {
+    public AmFixture(Path dir) throws Exception {
         fed = LocalFederation.create(dir.resolve("fed"), "vnsnap//test", Duration.ofDays(3650), Clock.fixed(T0, ZoneOffset.UTC));
         aliceId = fed.issueUser("alice", "alice@example.org", Duration.ofDays(3650));
         bobId = fed.issueUser("bob", null, Duration.ofDays(3650));
@@ -53,7 +53,7 @@ final class AmFixture {
         return new RpcCaller(id.chain(), GeniCertificate.of(id.chain().get(0)).urn().orElseThrow());
     }
 
-    String sliceUrn(String slice) throws Exception {
+    public String sliceUrn(String slice) throws Exception {
         return fed.sliceUrn(slice).toString();
     }
 
@@ -69,16 +69,16 @@ final class AmFixture {
         return c;
     }
 
-    String cred(String slice) throws Exception {
+    public String cred(String slice) throws Exception {
         return cred("alice", slice, Duration.ofDays(30));
     }
 
     /** The v3 credentials argument holding one geni_sfa credential. */
-    static Object[] creds(String xml) {
+    public static Object[] creds(String xml) {
         return new Object[] {Map.of("geni_type", "geni_sfa", "geni_version", "3", "geni_value", xml)};
     }
 
-    CallAuthorizer authorizer(Clock clock) throws Exception {
+    public CallAuthorizer authorizer(Clock clock) throws Exception {
         TrustRoots t = TrustRoots.fromDirectory(fed.trustRootsDirectory(), clock);
         return new CallAuthorizer(new CredentialVerifier(t, clock), new SpeaksForVerifier(t, clock));
     }
@@ -127,11 +127,11 @@ final class AmFixture {
     }
 
     @SuppressWarnings("unchecked")
-    static int code(Map<String, Object> r) {
+    public static int code(Map<String, Object> r) {
         return (Integer) ((Map<String, Object>) r.get("code")).get("geni_code");
     }
 
-    static Map<String, Object> options(Object... kv) {
+    public static Map<String, Object> options(Object... kv) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
@@ -139,7 +139,7 @@ final class AmFixture {
         return m;
     }
 
-    static final Map<String, Object> GENI3 = Map.of("type", "GENI", "version", "3");
+    public static final Map<String, Object> GENI3 = Map.of("type", "GENI", "version", "3");
 
     /** Two Xen VMs bound to h1 and h2 on one LAN with addresses, or unbound when {@code bound} is false. */
     static String twoNodes(boolean bound) {

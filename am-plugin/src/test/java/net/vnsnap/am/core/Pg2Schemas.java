@@ -16,13 +16,13 @@ import org.w3c.dom.Node;
  * Checks the AM's advertisements and manifests against the ProtoGENI v2 XSDs of the shared schema
  * directory (the GENI v3 XSDs are not available; v3 is PG v2 under a new namespace) plus our snapshot XSD.
  */
-final class Pg2Schemas {
+public final class Pg2Schemas {
 
     private Pg2Schemas() {
     }
 
     /** Throws with the validator's message when {@code xml} is not valid against {@code xsd} (e.g. "ad.xsd"). */
-    static void check(String xml, String xsd) throws Exception {
+    public static void check(String xml, String xsd) throws Exception {
         Document d = SafeXml.parse(xml, 64L << 20);
         Element root = d.getDocumentElement();
         root.removeAttributeNS(Ns.XSI, "schemaLocation");

@@ -84,6 +84,12 @@ public final class FakeHost implements HostAgent {
     private final Map<String, Snap> snaps = new LinkedHashMap<>();
     /** @GuardedBy("lock") */
     private long capacity;
+    /** What info() reports, so an AM can place VMs here ("fake" places none). @GuardedBy("lock") */
+    private String hypervisor = "fake";
+    /** @GuardedBy("lock") */
+    private List<String> images = List.of("test");
+    /** The snapshot modes offered; prepare refuses others as UNSUPPORTED_MODE, as a real host does. @GuardedBy("lock") */
+    private Set<SnapshotMode> modes = EnumSet.allOf(SnapshotMode.class);
     /** Ops that throw UNREACHABLE; {@link #down} makes every op do so. @GuardedBy("lock") */
     private final Set<Op> unreachable = EnumSet.noneOf(Op.class);
     /** @GuardedBy("lock") */
@@ -129,6 +135,21 @@ public final class FakeHost implements HostAgent {
             vms.put(name, new Vm(name, slice, memoryBytes, diskBytes));
         }
         return this;
+    }
+
+    /** Reports this hypervisor and these images, so an aggregate manager places VMs here. */
+    public FakeHost asHypervisor(String name, List<String> imageNames) {
+        synchronized (lock) {
+            hypervisor = name;
+            images = List.copyOf(imageNames);
+        }
+        return this;
+    }
+
+    public void setModes(Set<SnapshotMode> offered) {
+        synchronized (lock) {
+            modes = Set.copyOf(offered);
+        }
     }
 
     public void setCapacity(long bytes) {
@@ -332,8 +353,7 @@ public final class FakeHost implements HostAgent {
         enter(Op.INFO, "");
         synchronized (lock) {
             int running = (int) vms.values().stream().filter(v -> v.state == VmState.RUNNING).count();
-            return new HostInfo(hostId, "fake", "1", "none", EnumSet.allOf(SnapshotMode.class), capacity - used(),
-                    hostId + ":4789", List.of("test"), 16, running);
+            return new HostInfo(hostId, hypervisor, "1", "none", modes, capacity - used(), hostId + ":4789", images, 16, running);
         }
     }
 
@@ -415,6 +435,9 @@ public final class FakeHost implements HostAgent {
     public PrepareResult prepareSnapshot(SnapshotPlan plan) throws HostException {
         enter(Op.PREPARE, plan.snapshotId());
         synchronized (lock) {
+            if (!modes.contains(plan.mode())) {
+                throw new HostException(Reason.UNSUPPORTED_MODE, hostId + " cannot take " + plan.mode() + " snapshots");
+            }
             List<String> problems = new ArrayList<>();
             long required = 0;
             for (String name : plan.vms()) {
