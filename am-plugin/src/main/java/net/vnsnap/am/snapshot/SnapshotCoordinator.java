@@ -521,7 +521,11 @@ public final class SnapshotCoordinator implements AutoCloseable {
                         polling.put(h, calls.start(h, (hh, a) -> a.progress(run.id)).thenAccept(o -> {
                             if (o.ok() && o.value() != null && !ended.get()) {
                                 last.put(h, o.value());
-                                publishProgress(run.handle, last);
+                                // Until every host has answered, a sum would miss their expected bytes and could
+                                // read 100 % while a host has written nothing yet.
+                                if (last.keySet().containsAll(takes.keySet())) {
+                                    publishProgress(run.handle, last);
+                                }
                             }
                         }));
                     }
