@@ -555,6 +555,19 @@ public final class FakeHost implements HostAgent {
     }
 
     @Override
+    public void updateUsers(String name, List<net.vnsnap.host.driver.GuestUser> users) throws HostException {
+        calls.add("updateUsers " + name);
+        synchronized (lock) {
+            if (down) {
+                throw new HostException(Reason.UNREACHABLE, "host " + hostId + " is down");
+            }
+            if (!vms.containsKey(name)) {
+                throw new HostException(Reason.NO_SUCH_VM, "no VM " + name + " on " + hostId);
+            }
+        }
+    }
+
+    @Override
     public List<VmInfo> restoreSnapshot(String snapshotId, int epoch) throws HostException {
         enter(Op.RESTORE, snapshotId);
         restoreEpochs.add(epoch);
