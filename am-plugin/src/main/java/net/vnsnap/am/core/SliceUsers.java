@@ -75,7 +75,8 @@ final class SliceUsers {
         List<GeniUser> usable = new ArrayList<>();
         for (GeniUser u : users) {
             List<String> keys = new ArrayList<>();
-            for (String k : u.keys()) {
+            // Some tools send several keys in one string, one per line.
+            for (String k : u.keys().stream().flatMap(String::lines).map(String::strip).filter(x -> !x.isEmpty()).toList()) {
                 try {
                     new GuestUser("probe", List.of(k));
                     keys.add(k);

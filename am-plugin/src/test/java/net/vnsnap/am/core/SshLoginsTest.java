@@ -88,9 +88,10 @@ class SshLoginsTest {
 
     @Test
     void provisionGivesEveryVmTheKeysAndTheManifestOneLoginPerUser() throws Exception {
-        var h = provisioned(users(ALICE, KEY_A, BOB, KEY_B));
+        var h = provisioned(users(ALICE, KEY_A + "\n" + KEY_A2 + "\n", BOB, KEY_B));
         VmRequest r1 = h.h1.requests.values().iterator().next();
-        assertEquals(List.of(new GuestUser("alice", KEY_A), new GuestUser("bob_smith", KEY_B)), r1.users());
+        assertEquals(List.of(new GuestUser("alice", KEY_A, KEY_A2), new GuestUser("bob_smith", KEY_B)), r1.users(),
+                "one string with two key lines gives two keys");
         assertEquals(r1.users(), h.h2.requests.values().iterator().next().users());
         assertEquals(List.of("h1.ssh.example.net:22000:alice", "h1.ssh.example.net:22000:bob_smith"), logins(h, "vm1"));
         assertEquals(List.of("h2.ssh.example.net:22000:alice", "h2.ssh.example.net:22000:bob_smith"), logins(h, "vm2"));

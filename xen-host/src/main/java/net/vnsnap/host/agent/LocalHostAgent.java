@@ -666,25 +666,22 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         } catch (IllegalArgumentException x) {
             throw new HostException(Reason.BAD_REQUEST, "users of " + name + ": " + x.getMessage());
         }
-        VmState st;
-        try {
-            st = driver.state(name);
-        } catch (DriverException x) {
-            throw driverFailure(name, "read the state of", x);
-        }
         synchronized (lock) {
-            if (st != VmState.RUNNING || e.awaitingResume || e.pausedByCaller) {
+            if (e.awaitingResume || e.pausedByCaller) {
                 // The guest applies lists only while it runs: keep this one for the resume.
                 e.pendingUsers = List.copyOf(users);
-                LOG.info("VM {} is {}: its {} users are sent when it resumes", name, st, users.size());
+                LOG.info("VM {} is paused: its {} users are sent when it resumes", name, users.size());
                 return;
             }
             e.pendingUsers = null;
         }
         try {
             driver.updateUsers(name, users);
-        } catch (DriverException x) {
+        } catch (NoSuchVmException x) {
             throw driverFailure(name, "update the users of", x);
+        } catch (DriverException x) {
+            // E.g. paused for a snapshot's cut right now, or the guest did not answer in time: the caller may retry.
+            throw new HostException(Reason.CONFLICT, "cannot update the users of " + name + ": " + x.getMessage(), x);
         }
         LOG.info("VM {}: users now {}", name, users.stream().map(GuestUser::login).toList());
     }
