@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -518,7 +519,7 @@ public final class AggregateManager implements AmApiV3 {
                 }
                 if (o.vm != null) {
                     SshEndpoint stored = SliceUsers.endpoint(rec.attributes().get(SliceUsers.SSH + s.vmName()));
-                    if (!java.util.Objects.equals(stored, o.vm.ssh())) {
+                    if (!Objects.equals(stored, o.vm.ssh())) {
                         moved.put(s.vmName(), Optional.ofNullable(o.vm.ssh()));
                     }
                 }

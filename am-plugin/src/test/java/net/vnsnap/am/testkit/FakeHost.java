@@ -25,6 +25,7 @@ import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
 
@@ -555,7 +556,7 @@ public final class FakeHost implements HostAgent {
     }
 
     @Override
-    public void updateUsers(String name, List<net.vnsnap.host.driver.GuestUser> users) throws HostException {
+    public void updateUsers(String name, List<GuestUser> users) throws HostException {
         calls.add("updateUsers " + name);
         synchronized (lock) {
             if (down) {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -586,22 +587,22 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     }
 
     /** The users a VM with guest access was last given (applied or pending), if it exists and has access. */
-    private java.util.Optional<List<GuestUser>> currentUsers(String vm) {
+    private Optional<List<GuestUser>> currentUsers(String vm) {
         VmEntry e;
         synchronized (lock) {
             e = vms.get(vm);
             if (e == null || e.sshPort == 0) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             if (e.pendingUsers != null) {
-                return java.util.Optional.of(e.pendingUsers);
+                return Optional.of(e.pendingUsers);
             }
         }
         try {
             GuestAccess a = driver.spec(vm).access();
-            return a == null ? java.util.Optional.empty() : java.util.Optional.of(a.users());
+            return a == null ? Optional.empty() : Optional.of(a.users());
         } catch (DriverException x) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
