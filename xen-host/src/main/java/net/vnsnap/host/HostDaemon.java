@@ -100,7 +100,8 @@ public final class HostDaemon implements AutoCloseable {
                 return t;
             });
             AgentSettings settings = new AgentSettings(cfg.hostId(), tunnel, cfg.images(), cfg.maxVms(), cfg.vmHost(), cfg.vmPortFirst(),
-                    cfg.vmPortLast(), cfg.runDirectory().resolve("disks"), cfg.qemuImg(), cfg.commitGrace(), cfg.snapshotTimeout(), null);
+                    cfg.vmPortLast(), cfg.runDirectory().resolve("disks"), cfg.qemuImg(), cfg.commitGrace(), cfg.snapshotTimeout(), null,
+                    cfg.sshAddress(), cfg.sshBind(), cfg.sshPortFirst(), cfg.sshPortLast());
             LocalHostAgent agent = LocalHostAgent.open(settings, driver, sw, cfg.storeDirectory(), Timing.system(), workers, null);
             SecureXmlRpcServer server = new SecureXmlRpcServer(new InetSocketAddress(cfg.listenAddress(), cfg.listenPort()), tls,
                     new SecureXmlRpcServer.Limits(8L << 20, cfg.rpcThreads(), 64));

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,8 +46,10 @@ import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SshEndpoint;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.VmState;
 import net.vnsnap.rspec.RSpecs;
 import net.vnsnap.rspec.am.AdvertisementBuilder;
@@ -84,6 +87,8 @@ public final class AggregateManager implements AmApiV3 {
     public static final String STOP = "geni_stop";
     public static final String RESTART = "geni_restart";
     public static final String UPDATE_USERS = "geni_update_users";
+    /** Accepted and does nothing: geni_update_users has finished on every VM when it returns, so nothing is pending. */
+    public static final String UPDATE_USERS_CANCEL = "geni_updating_users_cancel";
 
     private final Clock clock;
     private final CallAuthorizer authorizer;
@@ -316,6 +321,9 @@ public final class AggregateManager implements AmApiV3 {
             if (call.options().has("geni_users")) {
                 rec = rec.withAttribute(SliceModel.USERS, Guest.usersJson(call.options().asMap().get("geni_users")));
             }
+            SliceUsers sliceUsers = SliceUsers.of(rec);
+            List<GuestUser> users = sliceUsers.guestUsers();
+            rec = sliceUsers.keep(rec);
             SliceModel model = SliceModel.of(rec);
             List<Sliver> todo = selected.stream().filter(s -> s.allocation() == AllocationState.ALLOCATED).toList();
             for (Sliver s : todo) {
@@ -327,6 +335,7 @@ public final class AggregateManager implements AmApiV3 {
             Undo undo = new Undo();
             Map<String, Sliver> changed = new LinkedHashMap<>();
             Map<String, String> failedHosts = new LinkedHashMap<>();
+            Map<String, SshEndpoint> endpoints = new LinkedHashMap<>();
             try {
                 setUpSegments(rec, model, todo, undo, failedHosts, bestEffort);
                 for (Sliver s : todo) {
@@ -334,10 +343,11 @@ public final class AggregateManager implements AmApiV3 {
                         changed.put(s.urn(), s.withOperational(OperationalState.FAILED, failedHosts.get(s.host())));
                         continue;
                     }
-                    VmRequest req = vmRequest(rec, model, s);
+                    VmRequest req = vmRequest(rec, model, s, users);
                     try {
                         VmInfo vm = hosts.agent(s.host()).createVm(req);
                         undo.add(s.host(), "destroying VM " + s.vmName(), a -> a.destroyVm(s.vmName()));
+                        endpoints.put(s.vmName(), vm.ssh());
                         changed.put(s.urn(), s.with(AllocationState.PROVISIONED, running(vm)).withExpires(expires));
                     } catch (HostException e) {
                         if (!bestEffort) {
@@ -348,8 +358,11 @@ public final class AggregateManager implements AmApiV3 {
                     }
                 }
                 List<Sliver> slivers = SliceModel.replace(rec.slivers(), changed);
-                SliceRecord next = rec.withSlivers(slivers)
-                        .withManifest(SliceModel.manifestXml(model.request, rec.urn(), slivers, model.vnis(), policy, now));
+                SliceRecord withSsh = rec.withSlivers(slivers);
+                for (Map.Entry<String, SshEndpoint> e : endpoints.entrySet()) {
+                    withSsh = SliceUsers.withEndpoint(withSsh, e.getKey(), e.getValue());
+                }
+                SliceRecord next = withSsh.withManifest(SliceModel.manifestXml(model, withSsh, slivers, policy, now));
                 store(() -> {
                     store.put(next);
                     return null;
@@ -441,7 +454,8 @@ public final class AggregateManager implements AmApiV3 {
         failed.put(host, HostErrors.text(host, doing, e));
     }
 
-    private VmRequest vmRequest(SliceRecord rec, SliceModel model, Sliver s) {
+    /** The VM of a sliver, with the slice's users (every VM gets guest access, so a later geni_update_users reaches it). */
+    private VmRequest vmRequest(SliceRecord rec, SliceModel model, Sliver s, List<GuestUser> users) {
         Node n = model.node(s.clientId());
         List<VmRequest.NicRequest> nics = new ArrayList<>();
         int i = 0;
@@ -458,11 +472,8 @@ public final class AggregateManager implements AmApiV3 {
         Map<String, String> guest = new LinkedHashMap<>();
         guest.put("hostname", s.clientId().replaceAll("[^A-Za-z0-9-]", "-"));
         guest.put("slice", rec.urn());
-        String users = rec.attributes().get(SliceModel.USERS);
-        if (users != null) {
-            guest.put("users", users);
-        }
-        return new VmRequest(s.vmName(), rec.urn(), policy.memoryMiB(), policy.vcpus(), Placement.image(n, policy), nics, guest);
+        return new VmRequest(s.vmName(), rec.urn(), policy.memoryMiB(), policy.vcpus(), Placement.image(n, policy), nics, guest,
+                users);
     }
 
     private static OperationalState running(VmInfo vm) {
@@ -499,20 +510,28 @@ public final class AggregateManager implements AmApiV3 {
      */
     private SliceRecord refresh(Target t) throws GeniException {
         Map<String, Sliver> changed = new LinkedHashMap<>();
+        // VM name → the SSH endpoint its host reports now, where it differs from the stored one (a restore moves it).
+        Map<String, Optional<SshEndpoint>> moved = new LinkedHashMap<>();
         SliceRecord seen = read(t.key(), () -> {
             SliceRecord rec = t.reload(this);
             for (Sliver s : t.select(rec)) {
                 if (s.allocation() != AllocationState.PROVISIONED) {
                     continue;
                 }
-                Sliver now = observe(s);
-                if (!now.equals(s)) {
-                    changed.put(s.urn(), now);
+                Observed o = observe(s);
+                if (!o.sliver.equals(s)) {
+                    changed.put(s.urn(), o.sliver);
+                }
+                if (o.vm != null) {
+                    SshEndpoint stored = SliceUsers.endpoint(rec.attributes().get(SliceUsers.SSH + s.vmName()));
+                    if (!Objects.equals(stored, o.vm.ssh())) {
+                        moved.put(s.vmName(), Optional.ofNullable(o.vm.ssh()));
+                    }
                 }
             }
             return rec;
         });
-        if (changed.isEmpty()) {
+        if (changed.isEmpty() && moved.isEmpty()) {
             return seen;
         }
         return write(t.key(), () -> {
@@ -525,7 +544,11 @@ public final class AggregateManager implements AmApiV3 {
                     apply.put(s.urn(), c);
                 }
             }
-            SliceRecord next = rec.withSlivers(SliceModel.replace(rec.slivers(), apply));
+            SliceRecord updated = rec.withSlivers(SliceModel.replace(rec.slivers(), apply));
+            for (Map.Entry<String, Optional<SshEndpoint>> m : moved.entrySet()) {
+                updated = SliceUsers.withEndpoint(updated, m.getKey(), m.getValue().orElse(null));
+            }
+            SliceRecord next = updated;
             store(() -> {
                 store.put(next);
                 return null;
@@ -534,23 +557,28 @@ public final class AggregateManager implements AmApiV3 {
         });
     }
 
-    private Sliver observe(Sliver s) {
+    /** A sliver as its host reports it, and the host's VM record (null when the host could not say). */
+    private record Observed(Sliver sliver, VmInfo vm) {
+    }
+
+    private Observed observe(Sliver s) {
         OperationalState cur = s.operational();
         try {
             VmInfo vm = hosts.agent(s.host()).vm(s.vmName());
             OperationalState seen = running(vm);
             // A plugin's long action (READY_BUSY, CONFIGURING) owns the state while the VM lives.
             if ((cur == OperationalState.READY_BUSY || cur == OperationalState.CONFIGURING) && seen != OperationalState.FAILED) {
-                return s.error().isEmpty() ? s : s.withOperational(cur, "");
+                return new Observed(s.error().isEmpty() ? s : s.withOperational(cur, ""), vm);
             }
             String err = seen == OperationalState.FAILED ? "VM " + s.vmName() + " on host " + s.host() + " is "
                     + vm.state().name().toLowerCase() : "";
-            return s.withOperational(seen, err);
+            return new Observed(s.withOperational(seen, err), vm);
         } catch (HostException e) {
             if (e.reason() == HostException.Reason.NO_SUCH_VM) {
-                return s.withOperational(OperationalState.FAILED, "VM " + s.vmName() + " is gone from host " + s.host());
+                return new Observed(s.withOperational(OperationalState.FAILED, "VM " + s.vmName() + " is gone from host " + s.host()),
+                        null);
             }
-            return s.withOperational(cur, HostErrors.text(s.host(), "reading VM " + s.vmName(), e));
+            return new Observed(s.withOperational(cur, HostErrors.text(s.host(), "reading VM " + s.vmName(), e)), null);
         }
     }
 
@@ -592,8 +620,7 @@ public final class AggregateManager implements AmApiV3 {
             }
             List<Sliver> slivers = SliceModel.replace(rec.slivers(), changed);
             SliceModel model = SliceModel.of(rec);
-            SliceRecord next = rec.withSlivers(slivers)
-                    .withManifest(SliceModel.manifestXml(model.request, rec.urn(), slivers, model.vnis(), policy, now));
+            SliceRecord next = rec.withSlivers(slivers).withManifest(SliceModel.manifestXml(model, rec, slivers, policy, now));
             store(() -> {
                 store.put(next);
                 return null;
@@ -613,7 +640,7 @@ public final class AggregateManager implements AmApiV3 {
         Target t = resolve(urns);
         CallAuthorizer.Authorization auth = authorizer.authorize(call, t.slice, AmOperation.CREATE_SLIVER);
         boolean bestEffort = call.options().bool("geni_best_effort", false);
-        boolean known = List.of(START, STOP, RESTART, UPDATE_USERS).contains(action)
+        boolean known = List.of(START, STOP, RESTART, UPDATE_USERS, UPDATE_USERS_CANCEL).contains(action)
                 || plugins.stream().anyMatch(p -> p.actions().stream().anyMatch(a -> a.name().equals(action)));
         if (!known) {
             throw unsupported(action);
@@ -637,18 +664,10 @@ public final class AggregateManager implements AmApiV3 {
             switch (action) {
                 case START, STOP, RESTART:
                     return runStandard(rec, selected, provisioned, action, bestEffort, errors);
-                case UPDATE_USERS: {
-                    Object users = call.options().asMap().get("geni_users");
-                    if (users == null) {
-                        throw new GeniException(GeniCode.BADARGS, "geni_update_users needs the option geni_users");
-                    }
-                    SliceRecord next = rec.withAttribute(SliceModel.USERS, Guest.usersJson(users));
-                    store(() -> {
-                        store.put(next);
-                        return null;
-                    });
-                    return new ActionResult(withErrors(next, selected, errors), null);
-                }
+                case UPDATE_USERS:
+                    return updateUsers(rec, selected, provisioned, call.options().asMap().get("geni_users"), bestEffort, errors);
+                case UPDATE_USERS_CANCEL:
+                    return new ActionResult(withErrors(rec, selected, errors), null);
                 default:
                     Context ctx = new Context(rec, auth.actor().toString());
                     for (AmPlugin p : plugins) {
@@ -662,6 +681,51 @@ public final class AggregateManager implements AmApiV3 {
         });
     }
 
+    /**
+     * Stores the new complete user list (logins of new URNs assigned and kept) and sends it to every selected
+     * provisioned VM. Without best effort the first host failure restores the previous list on the VMs already
+     * updated and fails the call; a VM without guest access (created by an older host) is reported, not fatal.
+     */
+    private ActionResult updateUsers(SliceRecord rec, List<Sliver> selected, List<Sliver> provisioned, Object option,
+            boolean bestEffort, Map<String, String> errors) throws GeniException {
+        if (option == null) {
+            throw new GeniException(GeniCode.BADARGS, "geni_update_users needs the option geni_users");
+        }
+        List<GuestUser> before = SliceUsers.of(rec).guestUsers();
+        SliceRecord listed = rec.withAttribute(SliceModel.USERS, Guest.usersJson(option));
+        SliceUsers su = SliceUsers.of(listed);
+        List<GuestUser> users = su.guestUsers();
+        SliceRecord next = su.keep(listed);
+        Undo undo = new Undo();
+        try {
+            for (Sliver s : provisioned) {
+                if (s.operational() == OperationalState.FAILED) {
+                    continue; // no VM to reach; geni_restart recreates it with the stored list
+                }
+                try {
+                    hosts.agent(s.host()).updateUsers(s.vmName(), users);
+                    undo.add(s.host(), "restoring the users of " + s.vmName(), a -> a.updateUsers(s.vmName(), before));
+                } catch (HostException e) {
+                    String text = HostErrors.text(s.host(), "updating the users of VM " + s.vmName(), e);
+                    if (!bestEffort && e.reason() != HostException.Reason.UNSUPPORTED_MODE) {
+                        throw HostErrors.toGeni(s.host(), "updating the users of VM " + s.vmName(), e);
+                    }
+                    errors.put(s.urn(), text);
+                }
+            }
+        } catch (GeniException | RuntimeException e) {
+            undo.run();
+            throw e;
+        }
+        store(() -> {
+            store.put(next);
+            return null;
+        });
+        LOG.info("slice {}: users now {} on {} VMs", rec.urn(), users.stream().map(GuestUser::login).toList(),
+                provisioned.size() - errors.size());
+        return new ActionResult(withErrors(next, selected, errors), null);
+    }
+
     private static GeniException unsupported(String action) {
         return new GeniException(GeniCode.UNSUPPORTED, "Unsupported: action " + action + " is not supported");
     }
@@ -669,6 +733,8 @@ public final class AggregateManager implements AmApiV3 {
     private ActionResult runStandard(SliceRecord rec, List<Sliver> selected, List<Sliver> provisioned, String action,
             boolean bestEffort, Map<String, String> errors) throws GeniException {
         Map<String, Sliver> changed = new LinkedHashMap<>();
+        // A recreated VM has a new SSH port.
+        Map<String, SshEndpoint> endpoints = new LinkedHashMap<>();
         Undo undo = new Undo();
         try {
             for (Sliver s : provisioned) {
@@ -694,9 +760,11 @@ public final class AggregateManager implements AmApiV3 {
                         }
                         default -> {
                             SliceModel model = SliceModel.of(rec);
+                            List<GuestUser> users = SliceUsers.of(rec).guestUsers();
                             a.destroyVm(s.vmName());
-                            VmInfo vm = a.createVm(vmRequest(rec, model, s));
+                            VmInfo vm = a.createVm(vmRequest(rec, model, s, users));
                             changed.put(s.urn(), s.withOperational(running(vm), ""));
+                            endpoints.put(s.vmName(), vm.ssh());
                         }
                     }
                 } catch (HostException e) {
@@ -719,7 +787,11 @@ public final class AggregateManager implements AmApiV3 {
                     }
                 }
             }
-            SliceRecord next = rec.withSlivers(SliceModel.replace(rec.slivers(), changed));
+            SliceRecord updated = rec.withSlivers(SliceModel.replace(rec.slivers(), changed));
+            for (Map.Entry<String, SshEndpoint> e : endpoints.entrySet()) {
+                updated = SliceUsers.withEndpoint(updated, e.getKey(), e.getValue());
+            }
+            SliceRecord next = updated;
             store(() -> {
                 store.put(next);
                 return null;
@@ -802,8 +874,14 @@ public final class AggregateManager implements AmApiV3 {
                 }
             }
         } else {
-            SliceRecord next = rec.withSlivers(remaining.stream().map(s -> errors.containsKey(s.urn())
+            SliceRecord kept = rec.withSlivers(remaining.stream().map(s -> errors.containsKey(s.urn())
                     ? s.withOperational(s.operational(), errors.get(s.urn())) : s).toList());
+            for (Sliver s : victims) {
+                if (gone.contains(s.urn())) {
+                    kept = SliceUsers.withEndpoint(kept, s.vmName(), null);
+                }
+            }
+            SliceRecord next = kept;
             store(() -> {
                 store.put(next);
                 return null;
@@ -949,7 +1027,7 @@ public final class AggregateManager implements AmApiV3 {
     /** The manifest as returned to callers: rebuilt from the stored request, then decorated by each plugin. */
     private String decorated(SliceRecord rec) throws GeniException {
         SliceModel model = SliceModel.of(rec);
-        RSpec m = SliceModel.manifest(model.request, rec.urn(), rec.slivers(), model.vnis(), policy, clock.instant());
+        RSpec m = SliceModel.manifest(model, rec, rec.slivers(), policy, clock.instant());
         for (AmPlugin p : plugins) {
             m = p.decorateManifest(rec, m);
         }

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.SliceRecord;
 import net.vnsnap.am.slice.Sliver;
 import net.vnsnap.certs.GeniException;
@@ -22,6 +23,7 @@ import net.vnsnap.rspec.io.RSpecWriter;
 import net.vnsnap.rspec.model.Interface;
 import net.vnsnap.rspec.model.InterfaceRef;
 import net.vnsnap.rspec.model.Link;
+import net.vnsnap.rspec.model.Login;
 import net.vnsnap.rspec.model.Node;
 import net.vnsnap.rspec.model.RSpec;
 
@@ -106,6 +108,26 @@ final class SliceModel {
     /** The manifest for these slivers: sliver and component ids, MACs, link sliver ids, the latest expiry. */
     static RSpec manifest(RSpec request, String sliceUrn, List<Sliver> slivers, Map<String, Integer> vnis, AmPolicy policy,
             Instant now) throws RSpecException {
+        return manifest(request, sliceUrn, slivers, vnis, Map.of(), policy, now);
+    }
+
+    /** The manifest of a stored slice, with each provisioned VM's SSH logins. */
+    static RSpec manifest(SliceModel model, SliceRecord rec, List<Sliver> slivers, AmPolicy policy, Instant now)
+            throws RSpecException, GeniException {
+        return manifest(model.request, rec.urn(), slivers, model.vnis(), SliceUsers.loginsByVm(rec), policy, now);
+    }
+
+    static String manifestXml(SliceModel model, SliceRecord rec, List<Sliver> slivers, AmPolicy policy, Instant now)
+            throws RSpecException, GeniException {
+        return RSpecWriter.toString(manifest(model, rec, slivers, policy, now));
+    }
+
+    /**
+     * The manifest for these slivers, with {@code services/login} of each VM listed in {@code logins} (by VM name):
+     * one {@code ssh-keys} login per user, on the host's SSH address and the VM's forwarded port.
+     */
+    static RSpec manifest(RSpec request, String sliceUrn, List<Sliver> slivers, Map<String, Integer> vnis,
+            Map<String, List<Login>> logins, AmPolicy policy, Instant now) throws RSpecException {
         Instant expires = null;
         ManifestBuilder mb = ManifestBuilder.from(request, policy.amUrn()).generated(now);
         for (Sliver v : slivers) {
@@ -119,7 +141,8 @@ final class SliceModel {
             for (Interface f : n.interfaces()) {
                 ifs.put(f.clientId(), new InterfaceGrant(v.urn() + ".if" + i++, Guest.mac(sliceUrn, f.clientId()), null));
             }
-            mb.node(v.clientId(), new NodeGrant(v.urn(), policy.nodeUrn(v.host()), null, List.of(), ifs, null));
+            List<Login> l = v.allocation() == AllocationState.PROVISIONED ? logins.getOrDefault(v.vmName(), List.of()) : List.of();
+            mb.node(v.clientId(), new NodeGrant(v.urn(), policy.nodeUrn(v.host()), null, l, ifs, null));
         }
         String sliceName = sliceName(sliceUrn);
         vnis.forEach((link, vni) -> mb.link(link, new LinkGrant(GeniUrn.PREFIX + policy.authority() + "+sliver+"

@@ -18,9 +18,11 @@ import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
+import net.vnsnap.host.api.SshEndpoint;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
 
@@ -43,6 +45,12 @@ final class FakeHost implements HostAgent {
     final Map<String, HostException> failures = new HashMap<>();
     /** Every mutating call, in order, for tests that check what was asked. */
     final List<String> log = new ArrayList<>();
+    /** The users each VM with guest access holds now (from its request, then updateUsers). */
+    final Map<String, List<GuestUser>> users = new TreeMap<>();
+    /** The SSH forward port of each VM with guest access; {@link #moveSshPort} models a restore onto another port. */
+    final Map<String, Integer> sshPorts = new TreeMap<>();
+    /** The next SSH port handed out. */
+    private int nextSshPort = 22000;
 
     FakeHost(String id, String hypervisor, int maxVms, List<String> images) {
         this.id = id;
@@ -137,6 +145,10 @@ final class FakeHost implements HostAgent {
         }
         requests.put(r.name(), r);
         states.put(r.name(), VmState.RUNNING);
+        if (r.users() != null) {
+            users.put(r.name(), r.users());
+            sshPorts.put(r.name(), nextSshPort++);
+        }
         log.add("createVm " + r.name());
         return vm(r.name());
     }
@@ -148,7 +160,8 @@ final class FakeHost implements HostAgent {
         if (s == null) {
             throw new HostException(HostException.Reason.NO_SUCH_VM, "no VM " + name + " on " + id);
         }
-        return new VmInfo(name, requests.get(name).slice(), s, "", "");
+        Integer port = sshPorts.get(name);
+        return new VmInfo(name, requests.get(name).slice(), s, "", "", port == null ? null : new SshEndpoint(sshHost(), port));
     }
 
     @Override
@@ -182,7 +195,32 @@ final class FakeHost implements HostAgent {
         check("destroyVm");
         states.remove(name);
         requests.remove(name);
+        users.remove(name);
+        sshPorts.remove(name);
         log.add("destroyVm " + name);
+    }
+
+    @Override
+    public synchronized void updateUsers(String name, List<GuestUser> list) throws HostException {
+        check("updateUsers");
+        vm(name);
+        if (!users.containsKey(name)) {
+            throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "VM " + name + " has no guest access");
+        }
+        users.put(name, List.copyOf(list));
+        log.add("updateUsers " + name + " " + list.stream().map(GuestUser::login).toList());
+    }
+
+    /** The address the fake reports for SSH forwards. */
+    String sshHost() {
+        return id + ".ssh.example.net";
+    }
+
+    /** Gives a VM another SSH port, as a restore does when its old one is taken; returns the new port. */
+    synchronized int moveSshPort(String name) {
+        int p = nextSshPort++;
+        sshPorts.put(name, p);
+        return p;
     }
 
     private static HostException noSnapshots() {

@@ -25,6 +25,7 @@ import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
 
@@ -574,6 +575,19 @@ public final class FakeHost implements HostAgent {
         enter(Op.DELETE, snapshotId);
         synchronized (lock) {
             snaps.remove(snapshotId);
+        }
+    }
+
+    @Override
+    public void updateUsers(String name, List<GuestUser> users) throws HostException {
+        calls.add("updateUsers " + name);
+        synchronized (lock) {
+            if (down) {
+                throw new HostException(Reason.UNREACHABLE, "host " + hostId + " is down");
+            }
+            if (!vms.containsKey(name)) {
+                throw new HostException(Reason.NO_SUCH_VM, "no VM " + name + " on " + hostId);
+            }
         }
     }
 

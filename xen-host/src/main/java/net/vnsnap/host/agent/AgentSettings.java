@@ -20,10 +20,27 @@ import java.util.Objects;
  * @param commitGrace     wait before collecting channel state at commit (frames between hosts still in flight)
  * @param snapshotTimeout one VM's snapshot must finish within this
  * @param restoreTimeout  one VM's restore must finish within this
+ * @param sshAddress      the host name or address experimenters connect to for SSH into guests (reported in VmInfo)
+ * @param sshBind         the address QEMU's SSH forwards listen on
+ * @param sshPortFirst    first TCP port for SSH forwards (one per VM with guest access)
+ * @param sshPortLast     last TCP port for SSH forwards
  */
 public record AgentSettings(String hostId, String tunnelEndpoint, Map<String, ImageSpec> images, int maxVms, String vmHost,
         int vmPortFirst, int vmPortLast, Path diskDirectory, Path qemuImg, Duration commitGrace, Duration snapshotTimeout,
-        Duration restoreTimeout) {
+        Duration restoreTimeout, String sshAddress, String sshBind, int sshPortFirst, int sshPortLast) {
+
+    /** The SSH forward ports when the operator names none. */
+    public static final int SSH_PORT_FIRST = 22000;
+    public static final int SSH_PORT_LAST = 22999;
+
+    /** Settings with SSH forwards on the loopback address and the default port range. */
+    public AgentSettings(String hostId, String tunnelEndpoint, Map<String, ImageSpec> images, int maxVms, String vmHost,
+            int vmPortFirst, int vmPortLast, Path diskDirectory, Path qemuImg, Duration commitGrace, Duration snapshotTimeout,
+            Duration restoreTimeout) {
+        this(hostId, tunnelEndpoint, images, maxVms, vmHost, vmPortFirst, vmPortLast, diskDirectory, qemuImg, commitGrace,
+                snapshotTimeout, restoreTimeout, null, null, SSH_PORT_FIRST, SSH_PORT_LAST);
+    }
+
     public AgentSettings {
         Objects.requireNonNull(hostId, "hostId");
         Objects.requireNonNull(tunnelEndpoint, "tunnelEndpoint");
@@ -40,5 +57,10 @@ public record AgentSettings(String hostId, String tunnelEndpoint, Map<String, Im
         commitGrace = commitGrace == null ? Duration.ofMillis(200) : commitGrace;
         snapshotTimeout = snapshotTimeout == null ? Duration.ofMinutes(5) : snapshotTimeout;
         restoreTimeout = restoreTimeout == null ? Duration.ofMinutes(2) : restoreTimeout;
+        sshAddress = sshAddress == null || sshAddress.isBlank() ? "127.0.0.1" : sshAddress.strip();
+        sshBind = sshBind == null || sshBind.isBlank() ? sshAddress : sshBind.strip();
+        if (sshPortFirst < 1 || sshPortLast > 65535 || sshPortFirst > sshPortLast) {
+            throw new IllegalArgumentException("bad SSH port range " + sshPortFirst + "-" + sshPortLast);
+        }
     }
 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,7 @@ import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
+import net.vnsnap.host.api.SshEndpoint;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
@@ -45,6 +47,8 @@ import net.vnsnap.host.driver.Capabilities;
 import net.vnsnap.host.driver.CutHook;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
+import net.vnsnap.host.driver.GuestAccess;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.HypervisorDriver;
 import net.vnsnap.host.driver.NetworkAttachment;
 import net.vnsnap.host.driver.NicSpec;
@@ -80,6 +84,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private static final String PARTIAL = ".partial";
     private static final String MANIFEST = "slice.manifest";
     private static final String QUARANTINE = ".quarantine";
+    /** The control NIC's device id: the NIC carrying the SSH forward of a VM with guest access. */
+    static final String CONTROL_NIC = "ctl";
+    /** The guest port the SSH forward targets. */
+    private static final int GUEST_SSH_PORT = 22;
     /** A cut instant further ahead than this is a coordinator bug, not a plan. */
     private static final Duration MAX_CUT_DELAY = Duration.ofMinutes(10);
 
@@ -100,13 +108,21 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         boolean awaitingResume;
         /** Paused by the AM: snapshot clean-up must not resume it. */
         boolean pausedByCaller;
+        /** The host TCP port forwarded to the guest's SSH server, or 0 for a VM without guest access. */
+        final int sshPort;
+        /**
+         * A user list the guest has not applied yet (it was paused, or restored with an older list), sent when
+         * it runs again; null when the guest is up to date.
+         */
+        List<GuestUser> pendingUsers;
 
-        VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay) {
+        VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay, int sshPort) {
             this.name = name;
             this.slice = slice;
             this.ports = new ArrayList<>(ports);
             this.restoredFrom = restoredFrom;
             this.ownOverlay = ownOverlay;
+            this.sshPort = sshPort;
         }
     }
 
@@ -152,7 +168,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     // @GuardedBy("lock")
     private final Map<String, Job> jobs = new HashMap<>();
     // @GuardedBy("lock")
-    private final UdpPortPool ports;
+    private final PortPool ports;
+    // @GuardedBy("lock") host TCP ports of SSH forwards
+    private final PortPool sshPorts;
     /**
      * How much earlier than a cut instant a VM's snapshot request starts, learned from past cuts (the pause lands a
      * few milliseconds after the request starts: store directory, QMP round trips); nanoseconds, 0..MAX_CUT_LEAD.
@@ -169,7 +187,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         this.timing = timing;
         this.workers = workers;
         this.freeSpace = freeSpace;
-        this.ports = new UdpPortPool(settings.vmHost(), settings.vmPortFirst(), settings.vmPortLast());
+        this.ports = new PortPool(PortPool.Kind.UDP, settings.vmHost(), settings.vmPortFirst(), settings.vmPortLast());
+        this.sshPorts = new PortPool(PortPool.Kind.TCP, settings.sshBind(), settings.sshPortFirst(), settings.sshPortLast());
     }
 
     /**
@@ -344,8 +363,18 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             throw new HostException(Reason.BAD_REQUEST, "a VM needs at least 16 MiB and 1 vCPU");
         }
         String cmdline = cmdline(image, request);
+        GuestAccess access;
+        try {
+            access = request.users() == null ? null : new GuestAccess(request.users());
+        } catch (IllegalArgumentException e) {
+            throw new HostException(Reason.BAD_REQUEST, "users of " + request.name() + ": " + e.getMessage());
+        }
+        if (access != null && request.nics().stream().anyMatch(n -> n.id().equals(CONTROL_NIC))) {
+            throw new HostException(Reason.BAD_REQUEST, "NIC id '" + CONTROL_NIC + "' is reserved for the SSH control NIC");
+        }
         List<PortBinding> bindings = new ArrayList<>();
         List<NicSpec> nics = new ArrayList<>();
+        int sshPort = 0;
         // Phase 1, under the lock: reserve the name and the switch ports (fast).
         synchronized (lock) {
             if (vms.containsKey(request.name()) || creating.contains(request.name())) {
@@ -365,8 +394,13 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     bindings.add(b);
                     nics.add(nic(n.id(), n.mac(), b));
                 }
+                if (access != null) {
+                    sshPort = takeSshPort(0);
+                    nics.add(controlNic(request.name(), sshPort));
+                }
             } catch (HostException | IllegalArgumentException e) {
                 bindings.forEach(this::unbindPort);
+                releaseSshPort(sshPort);
                 if (e instanceof HostException he) {
                     throw he;
                 }
@@ -384,7 +418,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 disks.add(new DiskSpec("disk0", overlay, "qcow2"));
             }
             VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(),
-                    new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics);
+                    new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics, access);
             driver.create(spec);
             try {
                 driver.start(spec.name());
@@ -400,9 +434,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             synchronized (lock) {
                 creating.remove(request.name());
                 if (created) {
-                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay));
+                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay, sshPort));
                 } else {
                     bindings.forEach(this::unbindPort);
+                    releaseSshPort(sshPort);
                 }
             }
             if (!created) {
@@ -440,6 +475,41 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             throw new HostException(Reason.BAD_REQUEST, "the guest's kernel command line would be " + s.length() + " characters (limit 2000)");
         }
         return s;
+    }
+
+    /**
+     * Takes an SSH forward port: {@code preferred} when it is free (a restore keeps its old port if it can),
+     * else the next free one of the range.
+     */
+    // @GuardedBy("lock")
+    private int takeSshPort(int preferred) throws HostException {
+        if (preferred > 0 && sshPorts.take(preferred)) {
+            return preferred;
+        }
+        int p = sshPorts.take();
+        if (p < 0) {
+            throw new HostException(Reason.BAD_REQUEST, "no free SSH port left in " + settings.sshPortFirst() + "-" + settings.sshPortLast()
+                    + " on " + settings.sshBind());
+        }
+        return p;
+    }
+
+    // @GuardedBy("lock")
+    private void releaseSshPort(int port) {
+        if (port > 0) {
+            sshPorts.release(port);
+        }
+    }
+
+    /** The control NIC: user-mode networking with the host port forwarded to the guest's SSH server. */
+    private NicSpec controlNic(String vm, int port) {
+        return new NicSpec(CONTROL_NIC, controlMac(vm), new NetworkAttachment.HostForward(settings.sshBind(), port, GUEST_SSH_PORT));
+    }
+
+    /** A locally administered MAC from the VM name; each control NIC is alone on its private network, so only stability matters. */
+    static String controlMac(String vm) {
+        int h = vm.hashCode();
+        return String.format("06:56:4e:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
     }
 
     private static NicSpec nic(String id, String mac, PortBinding b) {
@@ -508,12 +578,36 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         try {
             VmState st = driver.state(e.name);
             String log = driver.consoleLog(e.name).map(Path::toString).orElse("");
-            return new VmInfo(e.name, e.slice, st, e.restoredFrom, log);
+            return new VmInfo(e.name, e.slice, st, e.restoredFrom, log, ssh(e));
         } catch (NoSuchVmException x) {
-            return new VmInfo(e.name, e.slice, VmState.SHUTOFF, e.restoredFrom, "");
+            return new VmInfo(e.name, e.slice, VmState.SHUTOFF, e.restoredFrom, "", ssh(e));
         } catch (DriverException x) {
             throw new HostException(Reason.INTERNAL, "cannot read the state of " + e.name + ": " + x.getMessage(), x);
         }
+    }
+
+    /** The users a VM with guest access was last given (applied or pending), if it exists and has access. */
+    private Optional<List<GuestUser>> currentUsers(String vm) {
+        VmEntry e;
+        synchronized (lock) {
+            e = vms.get(vm);
+            if (e == null || e.sshPort == 0) {
+                return Optional.empty();
+            }
+            if (e.pendingUsers != null) {
+                return Optional.of(e.pendingUsers);
+            }
+        }
+        try {
+            GuestAccess a = driver.spec(vm).access();
+            return a == null ? Optional.empty() : Optional.of(a.users());
+        } catch (DriverException x) {
+            return Optional.empty();
+        }
+    }
+
+    private SshEndpoint ssh(VmEntry e) {
+        return e.sshPort == 0 ? null : new SshEndpoint(settings.sshAddress(), e.sshPort);
     }
 
     @Override
@@ -559,6 +653,61 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         } catch (DriverException x) {
             throw driverFailure(name, "resume", x);
         }
+        applyPendingUsers(e);
+    }
+
+    @Override
+    public void updateUsers(String name, List<GuestUser> users) throws HostException {
+        VmEntry e = entry(name);
+        if (e.sshPort == 0) {
+            throw new HostException(Reason.UNSUPPORTED_MODE, "VM " + name + " was created without guest access (no users in its request)");
+        }
+        try {
+            new GuestAccess(users);
+        } catch (IllegalArgumentException x) {
+            throw new HostException(Reason.BAD_REQUEST, "users of " + name + ": " + x.getMessage());
+        }
+        synchronized (lock) {
+            if (e.awaitingResume || e.pausedByCaller) {
+                // The guest applies lists only while it runs: keep this one for the resume.
+                e.pendingUsers = List.copyOf(users);
+                LOG.info("VM {} is paused: its {} users are sent when it resumes", name, users.size());
+                return;
+            }
+            e.pendingUsers = null;
+        }
+        try {
+            driver.updateUsers(name, users);
+        } catch (NoSuchVmException x) {
+            throw driverFailure(name, "update the users of", x);
+        } catch (DriverException x) {
+            // E.g. paused for a snapshot's cut right now, or the guest did not answer in time: the caller may retry.
+            throw new HostException(Reason.CONFLICT, "cannot update the users of " + name + ": " + x.getMessage(), x);
+        }
+        LOG.info("VM {}: users now {}", name, users.stream().map(GuestUser::login).toList());
+    }
+
+    /** Sends a user list the guest missed while paused or restored; a failure is logged, the list kept for the next try. */
+    private void applyPendingUsers(VmEntry e) {
+        List<GuestUser> pending;
+        synchronized (lock) {
+            pending = e.pendingUsers;
+            e.pendingUsers = null;
+        }
+        if (pending == null) {
+            return;
+        }
+        try {
+            driver.updateUsers(e.name, pending);
+            LOG.info("VM {}: sent the users it missed ({})", e.name, pending.stream().map(GuestUser::login).toList());
+        } catch (DriverException x) {
+            LOG.warn("VM {}: cannot send the users it missed: {}", e.name, x.getMessage());
+            synchronized (lock) {
+                if (e.pendingUsers == null) {
+                    e.pendingUsers = pending;
+                }
+            }
+        }
     }
 
     private static HostException driverFailure(String vm, String what, DriverException x) {
@@ -600,6 +749,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             driver.destroy(name);
         } catch (DriverException x) {
             throw new HostException(Reason.INTERNAL, "cannot destroy " + name + ": " + x.getMessage(), x);
+        } finally {
+            synchronized (lock) {
+                releaseSshPort(e.sshPort); // after QEMU is gone, so the port is free again when handed out
+            }
         }
         // Only the agent's own overlay, and only while it is still the VM's top image (no snapshot froze it).
         if (e.ownOverlay != null && active.contains(e.ownOverlay)) {
@@ -1067,12 +1220,16 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         } catch (StoreException | IOException | RuntimeException e) {
             throw new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + " cannot be read: " + e.getMessage(), e);
         }
+        // The users a VM being replaced was last given outlive it: the restored guest may hold an older list.
+        Map<String, List<GuestUser>> latestUsers = new HashMap<>();
         for (Verified v : verified) {
+            currentUsers(v.entry().vm()).ifPresent(u -> latestUsers.put(v.entry().vm(), u));
             destroyVm(v.entry().vm());
         }
         // Rebuild segments and ports, then load every VM in parallel; all are left paused.
         Map<String, VmSpec> specs = new LinkedHashMap<>();
         Map<String, List<PortBinding>> bound = new LinkedHashMap<>();
+        Map<String, Integer> sshPortOf = new LinkedHashMap<>();
         try {
             synchronized (lock) {
                 for (Verified v : verified) {
@@ -1083,6 +1240,14 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     bound.put(v.entry().vm(), bindings);
                     List<NicSpec> nics = new ArrayList<>();
                     for (NicSpec nic : v.spec().nics()) {
+                        if (nic.attachment() instanceof NetworkAttachment.HostForward f) {
+                            // Not part of the device model: the old port if it is free, else another one.
+                            int port = takeSshPort(f.hostPort());
+                            sshPortOf.put(v.entry().vm(), port);
+                            nics.add(new NicSpec(nic.id(), nic.mac(), new NetworkAttachment.HostForward(settings.sshBind(), port,
+                                    f.guestPort())));
+                            continue;
+                        }
                         SliceManifest.PortEntry pe = v.entry().ports().stream().filter(p -> p.nic().equals(nic.id())).findFirst().orElse(null);
                         if (pe == null) {
                             throw new HostException(Reason.RESTORE_FAILED, "snapshot " + snapshotId + " has no port record for "
@@ -1101,7 +1266,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                         nics.add(nic(nic.id(), nic.mac(), b));
                     }
                     specs.put(v.entry().vm(), new VmSpec(v.spec().name(), v.spec().memoryMiB(), v.spec().vcpus(), v.spec().boot(),
-                            v.spec().disks(), nics));
+                            v.spec().disks(), nics, v.spec().access()));
                 }
             }
             Map<String, Future<?>> loads = new LinkedHashMap<>();
@@ -1127,8 +1292,13 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             synchronized (lock) {
                 for (Verified v : verified) {
                     String vm = v.entry().vm();
-                    VmEntry e = new VmEntry(vm, m.slice(), bound.get(vm), snapshotId, null);
+                    VmEntry e = new VmEntry(vm, m.slice(), bound.get(vm), snapshotId, null, sshPortOf.getOrDefault(vm, 0));
                     e.awaitingResume = true;
+                    List<GuestUser> latest = latestUsers.get(vm);
+                    GuestAccess restored = v.spec().access();
+                    if (e.sshPort != 0 && latest != null && restored != null && !latest.equals(restored.users())) {
+                        e.pendingUsers = latest;
+                    }
                     vms.put(vm, e);
                 }
             }
@@ -1145,6 +1315,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             }
             synchronized (lock) {
                 bound.values().forEach(l -> l.forEach(this::unbindPort));
+                sshPortOf.values().forEach(this::releaseSshPort);
             }
             if (e instanceof HostException he) {
                 throw he;
@@ -1195,6 +1366,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     vswitch.resume(b.port()); // recorded frames are queued at the VM's socket before it runs
                 }
                 driver.resume(e.name);
+                applyPendingUsers(e);
             } catch (DriverException | RuntimeException x) {
                 failures.add(e.name + ": " + x.getMessage());
                 synchronized (lock) {

@@ -2,6 +2,7 @@ package net.vnsnap.host.api;
 
 import java.time.Instant;
 import java.util.List;
+import net.vnsnap.host.driver.GuestUser;
 
 /**
  * What the AM and its snapshot coordinator ask of one virtualization host: the slice's network segments,
@@ -42,6 +43,15 @@ public interface HostAgent {
 
     /** Stops the VM at once and removes its ports; its disk overlay is deleted, snapshots stay. Unknown: no-op. */
     void destroyVm(String name) throws HostException;
+
+    /**
+     * Replaces the experimenters who may log in to a VM created with guest access ({@link VmRequest#users()}):
+     * listed logins get exactly the listed keys, earlier ones not listed lose their keys. A running guest has
+     * applied the list when this returns; a paused one gets it when it resumes.
+     */
+    default void updateUsers(String name, List<GuestUser> users) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot update the users of " + name);
+    }
 
     // ---- coordinated snapshot (phase 1: prepare; phase 2: take; then commit or abort) ----
 

@@ -3,6 +3,7 @@ package net.vnsnap.host.api;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import net.vnsnap.host.driver.GuestUser;
 
 /**
  * A VM to create on a host.
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param image     a disk image name the host offers ({@link HostInfo#images()})
  * @param nics      network interfaces, each attached to a segment of the slice
  * @param guestConfig small key/value settings for the guest (host name, workload), passed as the guest image expects
+ * @param users     experimenters who log in over SSH (the complete list, possibly empty), or null for a VM without
+ *                  guest access; with a list the host adds a control NIC with an SSH port forward
  */
 public record VmRequest(String name, String slice, int memoryMiB, int vcpus, String image, List<NicRequest> nics,
-        Map<String, String> guestConfig) {
+        Map<String, String> guestConfig, List<GuestUser> users) {
 
     public VmRequest {
         Objects.requireNonNull(name, "name");
@@ -24,6 +27,13 @@ public record VmRequest(String name, String slice, int memoryMiB, int vcpus, Str
         Objects.requireNonNull(image, "image");
         nics = List.copyOf(nics == null ? List.of() : nics);
         guestConfig = Map.copyOf(guestConfig == null ? Map.of() : guestConfig);
+        users = users == null ? null : List.copyOf(users);
+    }
+
+    /** A VM without guest access. */
+    public VmRequest(String name, String slice, int memoryMiB, int vcpus, String image, List<NicRequest> nics,
+            Map<String, String> guestConfig) {
+        this(name, slice, memoryMiB, vcpus, image, nics, guestConfig, null);
     }
 
     /**

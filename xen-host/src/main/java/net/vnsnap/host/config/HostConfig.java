@@ -48,12 +48,17 @@ import net.vnsnap.host.agent.ImageSpec;
  * @param commitGrace      {@code snapshot.commit.grace.ms}
  * @param snapshotTimeout  {@code snapshot.timeout.s}
  * @param rpcThreads       {@code rpc.threads}
+ * @param sshAddress       {@code ssh.address}: where experimenters reach guests' SSH forwards
+ * @param sshBind          {@code ssh.bind}: the address the forwards listen on
+ * @param sshPortFirst     first of {@code ssh.ports}
+ * @param sshPortLast      last of {@code ssh.ports}
  */
 public record HostConfig(String hostId, String listenAddress, int listenPort, Path identityCert, Path identityKey, Path trustRoots,
         Set<String> allowedCallers, Path storeDirectory, Path runDirectory, String tunnelBindHost, int tunnelBindPort,
         String tunnelAdvertise, String hypervisor, Path qemuBinary, Path qemuImg, String qemuAccelerator, String qemuMachine,
         Map<String, ImageSpec> images, int maxVms, String vmHost, int vmPortFirst, int vmPortLast, ShutdownPolicy shutdownPolicy,
-        Duration commitGrace, Duration snapshotTimeout, int rpcThreads) {
+        Duration commitGrace, Duration snapshotTimeout, int rpcThreads, String sshAddress, String sshBind, int sshPortFirst,
+        int sshPortLast) {
 
     /** What the daemon does with its VMs when it stops. */
     public enum ShutdownPolicy {
@@ -67,13 +72,25 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
     private static final Set<String> KEYS = Set.of("host.id", "listen.address", "listen.port", "identity.cert", "identity.key",
             "trust.roots", "allowed.callers", "store.dir", "run.dir", "tunnel.bind.host", "tunnel.bind.port", "tunnel.advertise",
             "hypervisor", "qemu.binary", "qemu.img", "qemu.accel", "qemu.machine", "vm.max", "vm.host", "vm.ports", "shutdown.vms",
-            "snapshot.commit.grace.ms", "snapshot.timeout.s", "rpc.threads");
+            "snapshot.commit.grace.ms", "snapshot.timeout.s", "rpc.threads", "ssh.address", "ssh.bind", "ssh.ports");
     private static final Pattern IMAGE_KEY = Pattern.compile("image\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(kernel|initrd|cmdline|disk)");
     private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public HostConfig {
         allowedCallers = Set.copyOf(allowedCallers);
         images = Map.copyOf(images);
+    }
+
+    /** A configuration with the SSH defaults: forwards on 127.0.0.1, ports 22000-22999. */
+    public HostConfig(String hostId, String listenAddress, int listenPort, Path identityCert, Path identityKey, Path trustRoots,
+            Set<String> allowedCallers, Path storeDirectory, Path runDirectory, String tunnelBindHost, int tunnelBindPort,
+            String tunnelAdvertise, String hypervisor, Path qemuBinary, Path qemuImg, String qemuAccelerator, String qemuMachine,
+            Map<String, ImageSpec> images, int maxVms, String vmHost, int vmPortFirst, int vmPortLast, ShutdownPolicy shutdownPolicy,
+            Duration commitGrace, Duration snapshotTimeout, int rpcThreads) {
+        this(hostId, listenAddress, listenPort, identityCert, identityKey, trustRoots, allowedCallers, storeDirectory, runDirectory,
+                tunnelBindHost, tunnelBindPort, tunnelAdvertise, hypervisor, qemuBinary, qemuImg, qemuAccelerator, qemuMachine, images,
+                maxVms, vmHost, vmPortFirst, vmPortLast, shutdownPolicy, commitGrace, snapshotTimeout, rpcThreads, "127.0.0.1",
+                "127.0.0.1", 22000, 22999);
     }
 
     /** Reads and checks a configuration file. */
@@ -126,15 +143,18 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         if (allowed.isEmpty()) {
             throw new ConfigException(where + ": allowed.callers names no caller");
         }
-        String ports = r.get("vm.ports", "42000-42999");
-        Matcher m = Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(ports);
-        if (!m.matches()) {
-            throw new ConfigException(where + ": vm.ports must be FIRST-LAST, got '" + ports + "'");
-        }
-        int first = Integer.parseInt(m.group(1));
-        int last = Integer.parseInt(m.group(2));
-        if (first < 1024 || last > 65535 || first > last) {
-            throw new ConfigException(where + ": vm.ports range " + ports + " must lie within 1024-65535, first <= last");
+        int[] vmPorts = range(r, "vm.ports", "42000-42999", where);
+        int first = vmPorts[0];
+        int last = vmPorts[1];
+        int[] sshPorts = range(r, "ssh.ports", "22000-22999", where);
+        String listen = r.get("listen.address", "0.0.0.0");
+        // Experimenters cannot connect to a wildcard address; without a better guess the forwards stay on loopback.
+        String sshAddress = r.get("ssh.address", listen.equals("0.0.0.0") || listen.equals("::") ? "127.0.0.1" : listen);
+        String sshBind = r.get("ssh.bind", sshAddress);
+        for (String[] kv : new String[][] {{"ssh.address", sshAddress}, {"ssh.bind", sshBind}}) {
+            if (!kv[1].matches("[0-9A-Za-z.-]+")) {
+                throw new ConfigException(where + ": " + kv[0] + " must be a host name or IPv4 address, got '" + kv[1] + "'");
+            }
         }
         String policy = r.get("shutdown.vms", "destroy");
         ShutdownPolicy sp;
@@ -149,13 +169,29 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         if (advertise != null && !advertise.strip().matches("[^\\s:]+:\\d{1,5}")) {
             throw new ConfigException(where + ": tunnel.advertise must be host:port, got '" + advertise.strip() + "'");
         }
-        return new HostConfig(hostId, r.get("listen.address", "0.0.0.0"), r.port("listen.port", 12346, true),
+        return new HostConfig(hostId, listen, r.port("listen.port", 12346, true),
                 r.requiredPath("identity.cert"), r.requiredPath("identity.key"), r.requiredPath("trust.roots"), allowed, store, run,
                 r.get("tunnel.bind.host", "0.0.0.0"), r.port("tunnel.bind.port", 4790, true), advertise == null ? null : advertise.strip(),
                 hypervisor, Path.of(r.get("qemu.binary", "qemu-system-x86_64")), Path.of(r.get("qemu.img", "qemu-img")), accel,
                 r.get("qemu.machine", "pc"), images(p, r, where), r.integer("vm.max", 8, 0, 1000), r.get("vm.host", "127.0.0.1"), first, last,
                 sp, Duration.ofMillis(r.integer("snapshot.commit.grace.ms", 200, 0, 60_000)),
-                Duration.ofSeconds(r.integer("snapshot.timeout.s", 300, 1, 86_400)), r.integer("rpc.threads", 8, 1, 256));
+                Duration.ofSeconds(r.integer("snapshot.timeout.s", 300, 1, 86_400)), r.integer("rpc.threads", 8, 1, 256),
+                sshAddress, sshBind, sshPorts[0], sshPorts[1]);
+    }
+
+    /** A FIRST-LAST port range within 1024-65535. */
+    private static int[] range(Keys r, String key, String dflt, String where) throws ConfigException {
+        String ports = r.get(key, dflt);
+        Matcher m = Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(ports);
+        if (!m.matches()) {
+            throw new ConfigException(where + ": " + key + " must be FIRST-LAST, got '" + ports + "'");
+        }
+        int first = Integer.parseInt(m.group(1));
+        int last = Integer.parseInt(m.group(2));
+        if (first < 1024 || last > 65535 || first > last) {
+            throw new ConfigException(where + ": " + key + " range " + ports + " must lie within 1024-65535, first <= last");
+        }
+        return new int[] {first, last};
     }
 
     private static Map<String, ImageSpec> images(Properties p, Keys r, String where) throws ConfigException {

@@ -24,7 +24,7 @@ public final class HostAgentEndpoint implements RpcEndpoint {
     public static final List<String> METHODS = List.of("host.info", "host.createSegment", "host.connectSegment", "host.removeSegment",
             "host.createVm", "host.vm", "host.vms", "host.pauseVm", "host.resumeVm", "host.destroyVm", "host.prepareSnapshot",
             "host.takeSnapshot", "host.commitSnapshot", "host.abortSnapshot", "host.progress", "host.snapshots", "host.deleteSnapshot",
-            "host.restoreSnapshot", "host.resumeRestored");
+            "host.restoreSnapshot", "host.resumeRestored", "host.updateUsers");
 
     private final HostAgent agent;
     /** URNs (as parsed) that may call; every other authenticated caller is FORBIDDEN. */
@@ -129,6 +129,10 @@ public final class HostAgentEndpoint implements RpcEndpoint {
             case "host.resumeRestored":
                 args(method, p, 2);
                 return Wire.vmInfos(agent.resumeRestored(Wire.string(p.get(0), "snapshotId"), Wire.time(p.get(1), "resumeAt")));
+            case "host.updateUsers":
+                args(method, p, 2);
+                agent.updateUsers(Wire.string(p.get(0), "name"), Wire.users(p.get(1)));
+                return true;
             default:
                 throw new HostException(Reason.BAD_REQUEST, "unknown method " + method + "; this host agent serves " + METHODS);
         }

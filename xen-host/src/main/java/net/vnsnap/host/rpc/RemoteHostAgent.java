@@ -21,6 +21,7 @@ import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import org.apache.xmlrpc.XmlRpcException;
 
 /** A host agent reached over XML-RPC with mutual TLS; answers map back to records, failures to {@link HostException}. */
@@ -136,6 +137,12 @@ public final class RemoteHostAgent implements HostAgent {
     @Override
     public void destroyVm(String name) throws HostException {
         call(control, "host.destroyVm", name);
+    }
+
+    @Override
+    public void updateUsers(String name, List<GuestUser> users) throws HostException {
+        // The guest must acknowledge the list, which can take a command timeout: a long call.
+        call(longCalls, "host.updateUsers", name, Wire.users(users));
     }
 
     @Override

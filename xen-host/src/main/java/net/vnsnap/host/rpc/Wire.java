@@ -17,9 +17,11 @@ import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
+import net.vnsnap.host.api.SshEndpoint;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
 import net.vnsnap.host.vswitch.ColourPolicy;
@@ -220,7 +222,38 @@ final class Wire {
         }
         m.put("nics", nics);
         m.put("guestConfig", new LinkedHashMap<String, Object>(r.guestConfig()));
+        if (r.users() != null) {
+            m.put("users", users(r.users()));
+        }
         return m;
+    }
+
+    static List<Object> users(List<GuestUser> users) {
+        List<Object> out = new ArrayList<>();
+        for (GuestUser u : users) {
+            Map<String, Object> um = new LinkedHashMap<>();
+            um.put("login", u.login());
+            um.put("keys", u.keys());
+            out.add(um);
+        }
+        return out;
+    }
+
+    static List<GuestUser> users(Object o) throws WireException {
+        List<GuestUser> out = new ArrayList<>();
+        for (Object x : array(o, "users")) {
+            Map<String, Object> u = struct(x, "user");
+            List<String> keys = new ArrayList<>();
+            for (Object k : array(u.getOrDefault("keys", new Object[0]), "keys")) {
+                keys.add(string(k, "key"));
+            }
+            try {
+                out.add(new GuestUser(string(field(u, "login", "user"), "login"), keys));
+            } catch (IllegalArgumentException e) {
+                throw new WireException(e.getMessage());
+            }
+        }
+        return out;
     }
 
     static VmRequest vmRequest(Object o) throws WireException {
@@ -238,7 +271,7 @@ final class Wire {
         }
         return new VmRequest(string(field(s, "name", "VM request"), "name"), string(field(s, "slice", "VM request"), "slice"),
                 integer(field(s, "memoryMiB", "VM request"), "memoryMiB"), integer(field(s, "vcpus", "VM request"), "vcpus"),
-                string(field(s, "image", "VM request"), "image"), nics, guest);
+                string(field(s, "image", "VM request"), "image"), nics, guest, s.containsKey("users") ? users(s.get("users")) : null);
     }
 
     static Map<String, Object> vmInfo(VmInfo v) {
@@ -248,14 +281,25 @@ final class Wire {
         m.put("state", enumName(v.state()));
         m.put("restoredFrom", v.restoredFrom());
         m.put("consoleLog", v.consoleLog());
+        m.put("sshHost", v.ssh() == null ? "" : v.ssh().host());
+        m.put("sshPort", v.ssh() == null ? 0 : v.ssh().port());
         return m;
     }
 
     static VmInfo vmInfo(Object o) throws WireException {
         Map<String, Object> s = struct(o, "VM");
+        // sshHost/sshPort are absent from agents older than guest access: no endpoint.
+        String sshHost = s.get("sshHost") == null ? "" : string(s.get("sshHost"), "sshHost");
+        int sshPort = s.get("sshPort") == null ? 0 : integer(s.get("sshPort"), "sshPort");
+        SshEndpoint ssh;
+        try {
+            ssh = sshHost.isEmpty() || sshPort == 0 ? null : new SshEndpoint(sshHost, sshPort);
+        } catch (IllegalArgumentException e) {
+            throw new WireException(e.getMessage());
+        }
         return new VmInfo(string(field(s, "name", "VM"), "name"), string(field(s, "slice", "VM"), "slice"),
                 enumValue(VmState.class, field(s, "state", "VM"), "state"), string(field(s, "restoredFrom", "VM"), "restoredFrom"),
-                string(field(s, "consoleLog", "VM"), "consoleLog"));
+                string(field(s, "consoleLog", "VM"), "consoleLog"), ssh);
     }
 
     static List<Object> vmInfos(List<VmInfo> vs) {

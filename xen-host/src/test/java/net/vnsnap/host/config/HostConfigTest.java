@@ -52,6 +52,24 @@ class HostConfigTest {
         assertEquals(Duration.ofMillis(200), c.commitGrace());
         assertEquals(tmp.resolve("vmlinux"), c.images().get("guest").kernel());
         assertEquals("console=ttyS0 quiet panic=-1", c.images().get("guest").cmdline());
+        assertEquals("127.0.0.1", c.sshAddress(), "a wildcard listen address is no place to send experimenters");
+        assertEquals("127.0.0.1", c.sshBind());
+        assertEquals(22000, c.sshPortFirst());
+        assertEquals(22999, c.sshPortLast());
+    }
+
+    @Test
+    void sshKeysSetWhereExperimentersConnect() throws Exception {
+        HostConfig c = HostConfig.parse(props(minimal() + "listen.address=10.0.0.5\n"), tmp, "t");
+        assertEquals("10.0.0.5", c.sshAddress(), "defaults to the listen address");
+        assertEquals("10.0.0.5", c.sshBind());
+        c = HostConfig.parse(props(minimal() + "ssh.address=host1.example.org\nssh.bind=0.0.0.0\nssh.ports=23000-23009\n"), tmp, "t");
+        assertEquals("host1.example.org", c.sshAddress());
+        assertEquals("0.0.0.0", c.sshBind());
+        assertEquals(23000, c.sshPortFirst());
+        assertEquals(23009, c.sshPortLast());
+        assertTrue(fails(minimal() + "ssh.ports=22\n").contains("ssh.ports must be FIRST-LAST"));
+        assertTrue(fails(minimal() + "ssh.address=a b\n").contains("ssh.address must be a host name"));
     }
 
     @Test

@@ -16,7 +16,11 @@ import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.VmCut;
+import net.vnsnap.host.api.SshEndpoint;
+import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.GuestUser;
+import net.vnsnap.host.driver.VmState;
 import net.vnsnap.host.driver.SnapshotMode;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +57,28 @@ class HostAgentEndpointTest {
                 call(OTHER, "host.vms"));
         assertEquals("NO_SUCH_VM", call(AM, "host.vm", "x").get("reason"));
         assertEquals("NO_SUCH_SNAPSHOT", call(AM, "host.progress", "s").get("reason"));
+    }
+
+    @Test
+    void usersAndSshEndpointsCrossTheWire() throws Exception {
+        List<GuestUser> users = List.of(new GuestUser("alice", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyKeyKeyKey a@x"),
+                new GuestUser("bob"));
+        VmRequest r = new VmRequest("v", "s", 128, 1, "guest", List.of(), Map.of(), users);
+        assertEquals(r, Wire.vmRequest(Wire.vmRequest(r)));
+        VmRequest plain = new VmRequest("v", "s", 128, 1, "guest", List.of(), Map.of());
+        assertEquals(null, Wire.vmRequest(Wire.vmRequest(plain)).users(), "no users member: no guest access");
+        VmInfo i = new VmInfo("v", "s", VmState.RUNNING, "", "", new SshEndpoint("host1.example.org", 22001));
+        assertEquals(i, Wire.vmInfo(Wire.vmInfo(i)));
+        Map<String, Object> old = new java.util.LinkedHashMap<>(Wire.vmInfo(i));
+        old.remove("sshHost");
+        old.remove("sshPort");
+        assertEquals(null, Wire.vmInfo(old).ssh(), "an older agent's answer has no endpoint");
+        assertEquals(0, Wire.vmInfo(new VmInfo("v", "s", VmState.RUNNING, "", "")).get("sshPort"));
+        assertEquals("NO_SUCH_VM", call(AM, "host.updateUsers", "v", Wire.users(users)).get("reason"));
+        assertEquals("BAD_REQUEST", call(AM, "host.updateUsers", "v",
+                List.of(Map.of("login", "root x", "keys", List.of()))).get("reason"));
+        assertEquals("BAD_REQUEST", call(AM, "host.updateUsers", "v",
+                List.of(Map.of("login", "eve", "keys", List.of("command=\"x\" ssh-rsa AAAA")))).get("reason"));
     }
 
     @Test
