@@ -34,7 +34,7 @@ public final class HostdProcess implements AutoCloseable {
      * @param trustRoots the trust-root directory
      * @param amUrn      the only caller allowed (the AM's URN)
      * @param guestImage directory with the test guest's vmlinux and initramfs.cpio.gz (image name "guest")
-     * @param vmPortBase first of ten UDP ports for VM NICs
+     * @param vmPortBase first of ten UDP ports for VM NICs; the same ten numbers, as TCP ports, forward SSH
      * @param maxVms     how many VMs it may run
      * @param extra      further configuration keys (see docs/operator-hostd.md)
      */
@@ -78,7 +78,9 @@ public final class HostdProcess implements AutoCloseable {
                 "image.guest.kernel=" + s.guestImage().resolve("vmlinux"),
                 "image.guest.initrd=" + s.guestImage().resolve("initramfs.cpio.gz"),
                 "vm.max=" + s.maxVms(),
-                "vm.ports=" + s.vmPortBase() + "-" + (s.vmPortBase() + 9)));
+                "vm.ports=" + s.vmPortBase() + "-" + (s.vmPortBase() + 9),
+                // Every daemon gets its own SSH forward range, so daemons on one machine never race for a port.
+                "ssh.ports=" + s.vmPortBase() + "-" + (s.vmPortBase() + 9)));
         s.extra().forEach((k, v) -> lines.add(k + "=" + v));
         Files.writeString(cfg, String.join("\n", lines) + "\n");
         Path log = dir.resolve("hostd.log");

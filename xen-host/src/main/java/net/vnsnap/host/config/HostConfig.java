@@ -60,6 +60,12 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         Duration commitGrace, Duration snapshotTimeout, int rpcThreads, String sshAddress, String sshBind, int sshPortFirst,
         int sshPortLast) {
 
+    /**
+     * The base kernel command line of a kernel-booted image. {@code no_timer_check} skips the kernel's IO-APIC
+     * timer check, which fails ("IO-APIC + timer doesn't work") when an emulated (TCG) guest boots on a busy host.
+     */
+    public static final String DEFAULT_CMDLINE = "console=ttyS0 quiet panic=-1 no_timer_check";
+
     /** What the daemon does with its VMs when it stops. */
     public enum ShutdownPolicy {
         /** Destroy every VM (the default): nothing outlives the agent that tracks it. */
@@ -220,7 +226,7 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
                     throw new ConfigException(where + ": image '" + e.getKey() + "': file " + f + " does not exist");
                 }
             }
-            out.put(e.getKey(), new ImageSpec(e.getKey(), kernel, initrd, v.getOrDefault("cmdline", "console=ttyS0 quiet panic=-1"), disk));
+            out.put(e.getKey(), new ImageSpec(e.getKey(), kernel, initrd, v.getOrDefault("cmdline", DEFAULT_CMDLINE), disk));
         }
         return out;
     }

@@ -29,6 +29,18 @@ final class FakeTiming extends Clock implements Timing {
         now = now.plus(d);
     }
 
+    /**
+     * Moves the clock to {@code at} unless it is already there: several threads waiting for one instant all see
+     * that instant, where relative sleeps computed from a stale reading would push the clock past it.
+     */
+    @Override
+    public synchronized void awaitInstant(Instant at) {
+        if (at != null && at.isAfter(now)) {
+            sleeps.add(Duration.between(now, at));
+            now = at;
+        }
+    }
+
     @Override
     public ZoneId getZone() {
         return ZoneOffset.UTC;

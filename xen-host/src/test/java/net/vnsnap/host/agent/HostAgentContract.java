@@ -1,5 +1,6 @@
 package net.vnsnap.host.agent;
 
+import net.vnsnap.host.config.HostConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,9 +76,9 @@ public abstract class HostAgentContract {
         assertTrue(img.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && img.exitValue() == 0, "qemu-img create");
         AgentSettings s = new AgentSettings("hostd1", "127.0.0.1:" + sw.tunnelAddress().getPort(),
                 Map.of("guest", new ImageSpec("guest", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
-                        "console=ttyS0 quiet panic=-1", null),
+                        HostConfig.DEFAULT_CMDLINE, null),
                         "disky", new ImageSpec("disky", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
-                        "console=ttyS0 quiet panic=-1", base)), 4, "127.0.0.1", portBase(), portBase() + 19, tmp.resolve("disks"), null,
+                        HostConfig.DEFAULT_CMDLINE, base)), 4, "127.0.0.1", portBase(), portBase() + 19, tmp.resolve("disks"), null,
                 Duration.ofMillis(300), Duration.ofMinutes(3), Duration.ofMinutes(2));
         local = LocalHostAgent.open(s, driver, sw, tmp.resolve("store"), Timing.system(), workers, null);
     }

@@ -1,5 +1,6 @@
 package net.vnsnap.host.agent;
 
+import net.vnsnap.host.config.HostConfig;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -52,7 +53,7 @@ class SliceSnapshotBenchmark {
                 VirtualSwitch sw = VirtualSwitch.start("bench", SwitchConfig.defaults().withTunnelBind(new InetSocketAddress("127.0.0.1", 0)))) {
             AgentSettings s = new AgentSettings("bench", "127.0.0.1:" + sw.tunnelAddress().getPort(),
                     Map.of("guest", new ImageSpec("guest", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
-                            "console=ttyS0 quiet panic=-1", null)), 4, "127.0.0.1", base, base + 9, tmp.resolve("disks"), null,
+                            HostConfig.DEFAULT_CMDLINE, null)), 4, "127.0.0.1", base, base + 9, tmp.resolve("disks"), null,
                     Duration.ofMillis(200), Duration.ofMinutes(3), Duration.ofMinutes(2));
             LocalHostAgent agent = LocalHostAgent.open(s, driver, sw, tmp.resolve("store"), Timing.system(), workers, null);
             agent.createSegment(new SegmentSpec(SLICE, "lan0", 5, ColourPolicy.HOLD_AND_RECORD));

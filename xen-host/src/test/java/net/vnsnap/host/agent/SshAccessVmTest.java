@@ -1,5 +1,6 @@
 package net.vnsnap.host.agent;
 
+import net.vnsnap.host.config.HostConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -68,7 +69,7 @@ class SshAccessVmTest {
         int ssh = 23000 + (int) (ProcessHandle.current().pid() % 200) * 10;
         AgentSettings s = new AgentSettings("sshhost", "127.0.0.1:" + sw.tunnelAddress().getPort(),
                 Map.of("guest", new ImageSpec("guest", guest.resolve("vmlinux"), guest.resolve("initramfs.cpio.gz"),
-                        "console=ttyS0 quiet panic=-1", null)), 2, "127.0.0.1", udp, udp + 9, tmp.resolve("disks"), null,
+                        HostConfig.DEFAULT_CMDLINE, null)), 2, "127.0.0.1", udp, udp + 9, tmp.resolve("disks"), null,
                 Duration.ofMillis(200), Duration.ofMinutes(3), Duration.ofMinutes(2), "127.0.0.1", "127.0.0.1", ssh, ssh + 9);
         agent = LocalHostAgent.open(s, driver, sw, tmp.resolve("store"), Timing.system(), workers, null);
         t0 = System.nanoTime();

@@ -51,7 +51,7 @@ class HostConfigTest {
         assertEquals(HostConfig.ShutdownPolicy.DESTROY, c.shutdownPolicy());
         assertEquals(Duration.ofMillis(200), c.commitGrace());
         assertEquals(tmp.resolve("vmlinux"), c.images().get("guest").kernel());
-        assertEquals("console=ttyS0 quiet panic=-1", c.images().get("guest").cmdline());
+        assertEquals(HostConfig.DEFAULT_CMDLINE, c.images().get("guest").cmdline());
         assertEquals("127.0.0.1", c.sshAddress(), "a wildcard listen address is no place to send experimenters");
         assertEquals("127.0.0.1", c.sshBind());
         assertEquals(22000, c.sshPortFirst());

@@ -1,5 +1,6 @@
 package net.vnsnap.host.driver.qemu;
 
+import net.vnsnap.host.config.HostConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ final class QemuVms {
 
     /** A guest with one NIC on a UDP tunnel and the given workload commands ("+" for spaces is done here). */
     static VmSpec guest(String name, int memMiB, String ip, NetworkAttachment net, String... work) throws IOException, InterruptedException {
-        StringBuilder cmd = new StringBuilder("console=ttyS0 quiet panic=-1 vm.name=" + name + " vm.ip=" + ip);
+        StringBuilder cmd = new StringBuilder(HostConfig.DEFAULT_CMDLINE + " vm.name=" + name + " vm.ip=" + ip);
         for (int i = 0; i < work.length; i++) {
             cmd.append(i == 0 ? " vm.work=" : " vm.work" + (i + 1) + "=").append(work[i].replace(' ', '+'));
         }

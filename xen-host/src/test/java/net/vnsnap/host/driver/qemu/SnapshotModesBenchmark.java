@@ -1,5 +1,6 @@
 package net.vnsnap.host.driver.qemu;
 
+import net.vnsnap.host.config.HostConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class SnapshotModesBenchmark {
             String name = "bench" + mib;
             // No NIC: a restored copy can then run beside the original without a port clash.
             VmSpec spec = new VmSpec(name, mib, 1, new BootSource.Kernel(TestGuest.kernel(), TestGuest.initrd(),
-                    "console=ttyS0 quiet panic=-1 vm.name=" + name + " vm.work=" + WORKLOAD.replace(' ', '+')
+                    HostConfig.DEFAULT_CMDLINE + " vm.name=" + name + " vm.work=" + WORKLOAD.replace(' ', '+')
                             + " vm.work2=diskrec+/dev/vda+50"), List.of(), List.of())
                     .withDisk(QemuVms.qcow2Disk(driver, dir, "disk0", 8));
             ConsoleLog log = QemuVms.boot(driver, spec);
