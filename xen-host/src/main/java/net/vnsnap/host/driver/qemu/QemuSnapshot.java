@@ -185,13 +185,16 @@ final class QemuSnapshot {
         phase("configure");
         pauseNow();
         phase("pause");
+        // The cut comes right after the pause, not after the save: frames that reach the paused VM's socket during the
+        // save are read only after it resumes, so they belong to neither the image nor (before the cut) the recorded
+        // channel state, and a restore would lose them. After the cut the switch records them.
+        callCut();
+        phase("cut-hook");
         startMigration();
         JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
         phase("write-memory");
         switchDiskOverlays();
         phase("disk-overlays");
-        callCut();
-        phase("cut-hook");
         resumeNow();
         phase("resume");
         return done;
