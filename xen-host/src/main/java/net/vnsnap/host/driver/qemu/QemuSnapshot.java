@@ -110,6 +110,7 @@ final class QemuSnapshot {
         setParameters(null);
         prepareOverlays();
         phase("configure");
+        callBeforePause();
         pauseNow();
         phase("pause");
         switchDiskOverlays();
@@ -183,6 +184,7 @@ final class QemuSnapshot {
         setParameters(null);
         prepareOverlays();
         phase("configure");
+        callBeforePause();
         pauseNow();
         phase("pause");
         // The cut comes right after the pause, not after the save: frames that reach the paused VM's socket during the
@@ -336,6 +338,14 @@ final class QemuSnapshot {
             } catch (QmpException | IOException e) {
                 LOG.warn("{}: cannot discard unused overlay {}: {}", vm.name(), p.file(), e.getMessage());
             }
+        }
+    }
+
+    private void callBeforePause() throws HookFailure {
+        try {
+            req.cut().beforePause(vm.name());
+        } catch (Exception e) {
+            throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
         }
     }
 
