@@ -1,6 +1,5 @@
 package net.vnsnap.geni.testbed;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

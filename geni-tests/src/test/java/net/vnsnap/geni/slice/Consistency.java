@@ -11,17 +11,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import net.vnsnap.geni.testbed.GuestConsole;
 
-/**
- * Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut.
- *
- * <p>What "lost" means for UDP here: UDP may drop datagrams, but this slice's network is a loopback switch at a low
- * rate that drops nothing, and the snapshot promises to keep the channel state. So a datagram counts as lost when the
- * sender had sent it before its cut, the receiver had not read it before its cut, and the restored receiver never gets
- * it (the switch should have recorded it and replayed it first). The receiving guest keeps its own "last sequence
- * number" in memory, so the restored receiver itself reports such a loss, or a duplicate, as a {@code udp-gap} line.
- * An orphan (received before the receiver's cut but sent after the sender's) shows up as a duplicate: the restored
- * sender sends that number again and the receiver, whose image already counted it, sees the sequence go backwards.
- */
+/** Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut. */
 final class Consistency {
 
     private Consistency() {
@@ -52,6 +42,15 @@ final class Consistency {
 
     /**
      * Checks one direction of the restored run, waiting until the receiver has read 20 datagrams the restored sender sent.
+     *
+     * <p>What "lost" means for UDP here: UDP may drop datagrams, but this slice's network is a loopback switch at a low
+     * rate that drops nothing, and the snapshot promises to keep the channel state. So a datagram counts as lost when
+     * the sender had sent it before its cut, the receiver had not read it before its cut, and the restored receiver
+     * never gets it (the switch should have recorded it and replayed it first). The receiving guest keeps its own "last
+     * sequence number" in memory, so the restored receiver itself reports such a loss, or a duplicate, as a
+     * {@code udp-gap} line. An orphan (received before the receiver's cut but sent after the sender's) shows up as a
+     * duplicate: the restored sender sends that number again and the receiver, whose image already counted it, sees
+     * the sequence go backwards.
      *
      * @param originalSender the sender's console before the restore: numbers read after the restore but sent before the
      *                       cut must appear there as sent

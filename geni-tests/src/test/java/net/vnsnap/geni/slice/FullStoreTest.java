@@ -3,9 +3,11 @@ package net.vnsnap.geni.slice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -124,14 +126,14 @@ class FullStoreTest {
     /** Writes up to {@code bytes} into {@code file} until the file system is full; returns what was written. */
     private static long fill(Path file, long bytes) {
         byte[] chunk = new byte[1 << 20];
-        java.util.Arrays.fill(chunk, (byte) 1);
+        Arrays.fill(chunk, (byte) 1);
         long written = 0;
         try (var out = Files.newOutputStream(file)) {
             while (written < bytes) {
                 out.write(chunk);
                 written += chunk.length;
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // ENOSPC: the store is full, which is the point.
         }
         return written;
