@@ -137,6 +137,11 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         /** Filled when the take succeeds; read at commit. */
         final Map<String, VmSnapshotService.Taken> taken = new ConcurrentHashMap<>();
         final List<VmCut> cuts = new ArrayList<>();
+        /**
+         * Each port's lifetime held and dropped counts when the take started: the snapshot reports what happened
+         * since, not frames held at an earlier cut or while a restore was suspended.
+         */
+        final Map<PortId, long[]> countersAtTake = new ConcurrentHashMap<>();
 
         Job(SnapshotPlan plan, Path staging, long expectedBytes) {
             this.plan = plan;
@@ -886,18 +891,50 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         int epoch = job.plan.epoch();
         Instant start = cutAt == null ? null : cutAt.minusNanos(cutLeadNanos.get());
         Map<String, Future<VmSnapshotService.Taken>> futures = new LinkedHashMap<>();
+        for (List<PortBinding> bs : portsOf.values()) {
+            for (PortBinding b : bs) {
+                try {
+                    PortCounters c = vswitch.counters(b.port());
+                    job.countersAtTake.put(b.port(), new long[] {c.heldTotal(), c.droppedTotal()});
+                } catch (RuntimeException e) {
+                    LOG.debug("port {} is gone; its cut will fail the take: {}", b.port(), e.getMessage());
+                }
+            }
+        }
         for (Map.Entry<String, List<PortBinding>> v : portsOf.entrySet()) {
             String vm = v.getKey();
-            CutHook hook = (name, pausedAt) -> {
-                for (PortBinding b : v.getValue()) {
-                    vswitch.advanceEpoch(b.port(), epoch);
+            CutHook hook = new CutHook() {
+                @Override
+                public void beforePause(String name) {
+                    for (PortBinding b : v.getValue()) {
+                        vswitch.beginPause(b.port());
+                    }
+                }
+
+                @Override
+                public void atCut(String name, Instant pausedAt) {
+                    for (PortBinding b : v.getValue()) {
+                        vswitch.advanceEpoch(b.port(), epoch);
+                    }
                 }
             };
             SnapshotRequest req = new SnapshotRequest(job.plan.mode(), job.staging.resolve("unused"), hook,
                     (name, transferred, total, phase) -> job.written.put(name, transferred), 0, null, settings.snapshotTimeout());
             futures.put(vm, workers.submit(() -> {
                 timing.awaitInstant(start);
-                return service.snapshot(vm, req);
+                try {
+                    return service.snapshot(vm, req);
+                } finally {
+                    // After a failure between the pause and the cut the ports still hold the VM's frames; after a cut
+                    // this does nothing.
+                    for (PortBinding b : v.getValue()) {
+                        try {
+                            vswitch.endPause(b.port());
+                        } catch (RuntimeException e) {
+                            LOG.debug("{}: port {} is gone: {}", vm, b.port(), e.getMessage());
+                        }
+                    }
+                }
             }));
         }
         List<String> failures = new ArrayList<>();
@@ -1043,8 +1080,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             for (PortBinding b : bindings) {
                 List<RecordedFrame> frames = vswitch.drainRecorded(b.port(), plan.epoch());
                 PortCounters c = vswitch.counters(b.port());
-                held += c.heldTotal();
-                dropped += c.droppedTotal();
+                long[] atTake = job.countersAtTake.getOrDefault(b.port(), new long[2]);
+                held += c.heldTotal() - atTake[0];
+                dropped += c.droppedTotal() - atTake[1];
                 if (c.recordLost() > 0) {
                     LOG.warn("port {} lost {} frames of channel state (record buffer full)", b.port(), c.recordLost());
                 }

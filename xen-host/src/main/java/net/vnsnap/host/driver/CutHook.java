@@ -17,4 +17,13 @@ public interface CutHook {
      * @param pausedAt when the hypervisor reported the VM paused
      */
     void atCut(String vm, Instant pausedAt) throws Exception;
+
+    /**
+     * Called just before the hypervisor is asked to pause the VM for its cut, in the modes where the driver pauses it
+     * (cow, stop); a failure aborts the snapshot like one of {@link #atCut}.
+     *
+     * @param vm the VM's name
+     */
+    default void beforePause(String vm) throws Exception {
+    }
 }

@@ -19,6 +19,12 @@ final class Port {
     int epoch;
     /** Set between prepareRestore and resume: every frame for the VM queues behind the replayed ones. */
     boolean suspended;
+    /**
+     * Set from just before the VM pauses for its cut until the cut: a frame put into the socket of a paused VM is read
+     * only after it resumes, so it would be in neither the image nor the channel state; held here instead, it is
+     * recorded at the cut if it is pre-cut.
+     */
+    boolean pausing;
     /** Post-cut frames waiting for this (pre-cut) receiver, and frames arriving while suspended. */
     final SlotQueue held;
     /** Channel state recorded for snapshots, until the snapshot code drains it. */

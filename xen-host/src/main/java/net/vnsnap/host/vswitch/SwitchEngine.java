@@ -266,7 +266,20 @@ final class SwitchEngine implements Runnable {
         // Bounded in case the caller did not pause the VM: a socket buffer holds far fewer datagrams.
         readVm(p, CUT_DRAIN_LIMIT);
         p.epoch = newEpoch;
+        p.pausing = false;
         release(p);
+    }
+
+    void beginPause(PortId id) {
+        vmPort(id).pausing = true;
+    }
+
+    void endPause(PortId id) {
+        Port p = vmPort(id);
+        if (p.pausing) {
+            p.pausing = false;
+            release(p);
+        }
     }
 
     List<RecordedFrame> drainRecorded(PortId id, int epoch) {
@@ -496,7 +509,7 @@ final class SwitchEngine implements Runnable {
             sendTunnel(out, senderEpoch, buf, off, len);
             return;
         }
-        Verdict v = out.suspended ? Verdict.HOLD : verdict(out, senderEpoch);
+        Verdict v = holdsEverything(out) ? Verdict.HOLD : verdict(out, senderEpoch);
         switch (v) {
             case DELIVER -> sendVm(out, buf, off, len);
             case DELIVER_AND_RECORD -> {
@@ -506,6 +519,14 @@ final class SwitchEngine implements Runnable {
             case HOLD -> hold(out, senderEpoch, buf, off, len);
             case DROP -> out.drop(DropReason.COLOUR);
         }
+    }
+
+    /**
+     * A restored port until its resume, and a port whose VM is being paused for its cut: the latter only where the
+     * channel state is recorded, since holding there serves only to record the pre-cut frames at the cut.
+     */
+    private static boolean holdsEverything(Port p) {
+        return p.suspended || (p.pausing && p.segment.policy == ColourPolicy.HOLD_AND_RECORD);
     }
 
     /** Mattern's rule at the receiver: compare the frame's colour (sender epoch) with the receiver's epoch. */
@@ -552,7 +573,7 @@ final class SwitchEngine implements Runnable {
         int n = p.held.size();
         for (int i = 0; i < n; i++) {
             int slot = p.held.poll();
-            Verdict v = p.suspended ? Verdict.HOLD : verdict(p, pool.senderEpoch(slot));
+            Verdict v = holdsEverything(p) ? Verdict.HOLD : verdict(p, pool.senderEpoch(slot));
             switch (v) {
                 case HOLD -> p.held.offer(slot);
                 case DROP -> {

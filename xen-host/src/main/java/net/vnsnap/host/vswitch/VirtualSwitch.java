@@ -107,6 +107,21 @@ public final class VirtualSwitch implements AutoCloseable {
     }
 
     /**
+     * The port's VM is about to pause for its cut: on a HOLD_AND_RECORD segment, frames for it wait in the switch
+     * until {@link #advanceEpoch} (which records the pre-cut ones as channel state and delivers them) or
+     * {@link #endPause}, so none is left unread in the socket of the paused VM, where it would be in neither the VM's
+     * image nor the channel state. Other policies record nothing, so there it changes nothing.
+     */
+    public void beginPause(PortId id) {
+        run(() -> engine.beginPause(id));
+    }
+
+    /** Ends a {@link #beginPause} that no cut followed (the snapshot failed): the held frames go out as usual. */
+    public void endPause(PortId id) {
+        run(() -> engine.endPause(id));
+    }
+
+    /**
      * Removes and returns, in arrival order, the frames recorded at port {@code id} as channel state of
      * snapshot {@code epoch}: sent before their sender's cut, delivered after this port's cut. Call it once every
      * sender has cut; frames recorded later can be drained by a later call.

@@ -272,6 +272,37 @@ class LocalHostAgentTest {
     }
 
     @Test
+    void aSnapshotCountsOnlyTheFramesHeldSinceItsTake() throws Exception {
+        twoVms();
+        agent.prepareSnapshot(plan("h1", 1, List.of("vm1"))); // vm1 moves to epoch 1, vm2 stays at 0
+        agent.takeSnapshot("h1", null);
+        agent.commitSnapshot("h1");
+        byte[] frame = new byte[64];
+        for (int i = 0; i < 6; i++) {
+            frame[i] = (byte) 0xff;
+        }
+        System.arraycopy(new byte[] {0x52, 0x54, 0, 0, 0, 1}, 0, frame, 6, 6);
+        frame[12] = 0x08;
+        NetworkAttachment.UdpTunnel vm1 = nic("vm1");
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", vm1.localPort()))) {
+            s.send(new DatagramPacket(frame, frame.length, new InetSocketAddress(vm1.remoteHost(), vm1.remotePort())));
+        }
+        PortId vm2Port = new PortId(new SegmentId(SLICE, "lan0"), "vm2.net0");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (sw.counters(vm2Port).heldTotal() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, sw.counters(vm2Port).heldTotal(), "vm1's post-cut frame waits for pre-cut vm2");
+        // vm2's own snapshot releases it; a later one, without traffic, must not count it again.
+        agent.prepareSnapshot(plan("h2", 2, List.of("vm2")));
+        agent.takeSnapshot("h2", null);
+        agent.commitSnapshot("h2");
+        agent.prepareSnapshot(plan("h3", 3, List.of("vm2")));
+        agent.takeSnapshot("h3", null);
+        assertEquals(0, agent.commitSnapshot("h3").framesHeld(), "h3 held nothing; the frame held before h2 is not its");
+    }
+
+    @Test
     void aCorruptSnapshotIsRefusedBeforeAnyVmIsTouched() throws Exception {
         twoVms();
         agent.prepareSnapshot(plan("k1", 1, List.of("vm1", "vm2")));

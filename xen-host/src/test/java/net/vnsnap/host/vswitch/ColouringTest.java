@@ -115,6 +115,42 @@ class ColouringTest {
     }
 
     @Test
+    void framesForAVmBeingPausedWaitForItsCutAndThePreCutOnesAreRecorded() throws IOException {
+        start(SwitchConfig.defaults(), ColourPolicy.HOLD_AND_RECORD);
+        sw.beginPause(PB);
+        byte[] w0 = a.frame(b.mac, "w0".getBytes());
+        a.send(w0);
+        assertNull(b.receive(QUIET), "nothing may reach the socket of a VM that is being paused for its cut");
+        sw.advanceEpoch(PB, 1);
+        assertArrayEquals(w0, b.receive(WAIT));
+        assertEquals(List.of(new RecordedFrame(0, 1, w0)), sw.drainRecorded(PB, 1),
+                "sent before a's cut, read after b's: channel state");
+        a.send(b.mac, "after");
+        assertEquals(List.of("after"), receiveTexts(b, 1));
+    }
+
+    @Test
+    void beginPauseChangesNothingWithoutColouring() throws IOException {
+        start(SwitchConfig.defaults(), ColourPolicy.NONE);
+        sw.beginPause(PB);
+        a.send(b.mac, "w0");
+        assertEquals(List.of("w0"), receiveTexts(b, 1));
+        assertEquals(0, sw.counters(PB).heldTotal());
+    }
+
+    @Test
+    void endPauseWithoutACutDeliversTheHeldFramesUnrecorded() throws IOException {
+        start(SwitchConfig.defaults(), ColourPolicy.HOLD_AND_RECORD);
+        sw.beginPause(PB);
+        a.send(b.mac, "w0");
+        assertNull(b.receive(QUIET));
+        sw.endPause(PB);
+        assertEquals(List.of("w0"), receiveTexts(b, 1));
+        assertEquals(0, sw.counters(PB).recordedTotal());
+        assertEquals(0, sw.epoch(PB));
+    }
+
+    @Test
     void heldFramesWaitForTheirOwnEpochAndOverflowIsCounted() throws IOException {
         start(SwitchConfig.defaults().withLimits(64, 3, 16), ColourPolicy.HOLD_AND_RECORD);
         sw.advanceEpoch(PA, 2);

@@ -110,6 +110,7 @@ final class QemuSnapshot {
         setParameters(null);
         prepareOverlays();
         phase("configure");
+        callBeforePause();
         pauseNow();
         phase("pause");
         switchDiskOverlays();
@@ -183,15 +184,19 @@ final class QemuSnapshot {
         setParameters(null);
         prepareOverlays();
         phase("configure");
+        callBeforePause();
         pauseNow();
         phase("pause");
+        // The cut comes right after the pause, not after the save: frames that reach the paused VM's socket during the
+        // save are read only after it resumes, so they belong to neither the image nor (before the cut) the recorded
+        // channel state, and a restore would lose them. After the cut the switch records them.
+        callCut();
+        phase("cut-hook");
         startMigration();
         JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
         phase("write-memory");
         switchDiskOverlays();
         phase("disk-overlays");
-        callCut();
-        phase("cut-hook");
         resumeNow();
         phase("resume");
         return done;
@@ -333,6 +338,14 @@ final class QemuSnapshot {
             } catch (QmpException | IOException e) {
                 LOG.warn("{}: cannot discard unused overlay {}: {}", vm.name(), p.file(), e.getMessage());
             }
+        }
+    }
+
+    private void callBeforePause() throws HookFailure {
+        try {
+            req.cut().beforePause(vm.name());
+        } catch (Exception e) {
+            throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
         }
     }
 
