@@ -33,7 +33,7 @@ import net.vnsnap.host.vswitch.ColourPolicy;
  * @param hostTrustRoots  {@code hosts.trust.roots}: roots the host agents' server certificates must chain to
  * @param publicUrl       {@code public.url}, or null to derive it from the listen address and the actual port
  * @param stateDirectory  {@code state.dir}: the slice store and the snapshot catalog (SQLite)
- * @param hosts           {@code host.<id>.url}, in file order of ids (sorted)
+ * @param hosts           {@code host.<id>.url}, ordered by host id
  * @param hostCallTimeout {@code hosts.call.timeout.s}
  * @param hostLongTimeout {@code hosts.long.timeout.s}: creating VMs, taking and restoring snapshots
  * @param defaultImage    {@code image.default}
@@ -60,7 +60,7 @@ public record AmConfig(String listenAddress, int listenPort, String amUrn, Path 
     private static final Pattern HOST_KEY = Pattern.compile("host\\.([A-Za-z0-9][A-Za-z0-9._-]{0,62})\\.url");
 
     public AmConfig {
-        hosts = Map.copyOf(new LinkedHashMap<>(hosts));
+        hosts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
     }
 
     /** The SQLite file of slices. */
