@@ -168,7 +168,7 @@ public final class AmDaemon implements AutoCloseable {
                 LOG.info("snapshot {} left {} by the previous run is now {} ({})", r.snapshotId(), r.found(), r.outcome(), r.reason());
             }
             server = new SecureXmlRpcServer(new InetSocketAddress(cfg.listenAddress(), cfg.listenPort()), serverTls,
-                    new SecureXmlRpcServer.Limits(cfg.maxBodyBytes(), cfg.rpcThreads(), 64));
+                    new SecureXmlRpcServer.Limits(cfg.maxBodyBytes(), cfg.rpcThreads(), Math.max(64, 4 * cfg.rpcThreads())));
             URI url = cfg.publicUrl() != null ? cfg.publicUrl()
                     : URI.create("https://" + hostForUrl(cfg.listenAddress()) + ":" + server.port() + "/");
             CallAuthorizer authorizer = new CallAuthorizer(new CredentialVerifier(clientRoots, clock),
