@@ -155,7 +155,9 @@ class AmBadInputTest {
         Object r = v3.call("PerformOperationalAction", new Object[] {slice}, credentials(goodCred), "geni_frobnicate", options());
         System.out.println("unknown action on an unknown slice: " + r);
         assertTrue(code(r) == 12 || code(r) == 13, r.toString());
-        assertThrows(XmlRpcException.class, () -> v3.call("NoSuchMethod"));
+        Object unknown = v3.call("NoSuchMethod");
+        System.out.println("unknown method: " + unknown);
+        assertTrue(code(unknown) != 0, unknown.toString());
     }
 
     @Test

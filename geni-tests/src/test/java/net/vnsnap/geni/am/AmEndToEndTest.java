@@ -255,4 +255,14 @@ class AmEndToEndTest {
             gcfAm.close();
         }
     }
+
+    @Test
+    @Order(5)
+    void sigtermStopsTheAmCleanly() throws Exception {
+        AmProcess am = bed.am();
+        am.close();
+        assertEquals(143, am.exitValue());
+        String log = Files.readString(am.log());
+        assertTrue(log.contains("stopped"), log);
+    }
 }
