@@ -70,7 +70,10 @@ public final class LocalTestbed implements AutoCloseable {
                 String id = "hostd" + i;
                 fed.issueServer(id, List.of("localhost", "127.0.0.1"), Duration.ofDays(30));
                 bed.hosts.add(HostdProcess.start(new HostdProcess.Settings(id, dir.resolve(id), fed.serverDirectory(id),
-                        fed.trustRootsDirectory(), amUrn, guest, base + (i - 1) * 10, 4, Map.of()), 180));
+                        fed.trustRootsDirectory(), amUrn, guest, base + (i - 1) * 10, 4,
+                        // Each AM call may ask every host (ListResources asks each for its info), so a host sees as many
+                        // concurrent calls as the AM has clients: one worker each, like the AM (AmProcess).
+                        Map.of("rpc.threads", "64")), 180));
             }
             bed.am = AmProcess.start(bed.amSettings(dir.resolve("am"), fed.serverDirectory(AM), fed.trustRootsDirectory(), Map.of()), 180);
             return bed;
