@@ -77,7 +77,8 @@ public final class LocalTestbed implements AutoCloseable {
             }
             bed.am = AmProcess.start(bed.amSettings(dir.resolve("am"), fed.serverDirectory(AM), fed.trustRootsDirectory(), Map.of()), 180);
             return bed;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            // Errors too (a class missing from the AM's class path): the host agents must not outlive a failed start.
             bed.close();
             throw e;
         }
