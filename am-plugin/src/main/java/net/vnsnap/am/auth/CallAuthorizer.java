@@ -87,10 +87,14 @@ public final class CallAuthorizer {
                     + (target == null ? op.tableName() : op.tableName() + " on " + target) + " needs one");
         }
         CredentialException best = null;
+        // Every credential is verified, also after one applies: a bad one after a good one still refuses the call.
+        Optional<VerifiedCredential> applies = Optional.empty();
         for (String xml : sfa) {
             try {
                 VerifiedCredential v = verifier.verify(xml, actorChain, target, op.needsNoPrivilege() ? Set.of() : Set.of(op));
-                return new Authorization(actor, actorChain, Optional.of(v), tool);
+                if (applies.isEmpty()) {
+                    applies = Optional.of(v);
+                }
             } catch (CredentialException e) {
                 if (!NOT_APPLICABLE.contains(e.reason())) {
                     throw e;
@@ -99,6 +103,9 @@ public final class CallAuthorizer {
                     best = e;
                 }
             }
+        }
+        if (applies.isPresent()) {
+            return new Authorization(actor, actorChain, applies, tool);
         }
         throw best;
     }

@@ -124,6 +124,12 @@ class CallAuthorizerTest {
         GeniException e = assertThrows(GeniException.class,
                 () -> authorizer(roots, NOW).authorize(call(alice, Map.of(), tampered, sliceCred), SLICE, AmOperation.CREATE_SLIVER));
         assertEquals(GeniCode.CREDENTIAL_INVALID, e.code());
+        GeniException after = assertThrows(GeniException.class,
+                () -> authorizer(roots, NOW).authorize(call(alice, Map.of(), sliceCred, tampered), SLICE, AmOperation.CREATE_SLIVER));
+        assertEquals(GeniCode.CREDENTIAL_INVALID, after.code());
+        GeniException junk = assertThrows(GeniException.class,
+                () -> authorizer(roots, NOW).authorize(call(alice, Map.of(), sliceCred, "<nonsense/>"), SLICE, AmOperation.CREATE_SLIVER));
+        assertEquals(GeniCode.CREDENTIAL_INVALID, junk.code());
         GeniException lr = assertThrows(GeniException.class,
                 () -> authorizer(roots, NOW).authorize(call(alice, Map.of(), "<not-a-credential/>"), null, AmOperation.LIST_RESOURCES));
         assertEquals(GeniCode.CREDENTIAL_INVALID, lr.code());
