@@ -1,10 +1,7 @@
 package net.vnsnap.geni.testbed;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,10 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.vnsnap.am.server.AmDaemon;
 
@@ -76,35 +70,9 @@ public final class AmProcess implements AutoCloseable {
         Files.writeString(cfg, String.join("\n", lines) + "\n");
         Path log = dir.resolve("am.log");
         Files.writeString(log, "---- start\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", HostdProcess.classPath(), AmDaemon.class.getName(),
-                "--config", cfg.toString()).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        BlockingQueue<String> out = new ArrayBlockingQueue<>(256);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l = r.readLine(); l != null; l = r.readLine()) {
-                    out.offer(l);
-                }
-            } catch (IOException e) {
-                // The daemon exited; its log says why.
-            }
-        }, "am-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeoutSeconds);
-        while (System.nanoTime() < deadline) {
-            String line = out.poll(1, TimeUnit.SECONDS);
-            if (line != null) {
-                Matcher m = READY.matcher(line);
-                if (m.find()) {
-                    return new AmProcess(s, p, URI.create(m.group(1)), m.group(2), log);
-                }
-            } else if (!p.isAlive()) {
-                break;
-            }
-        }
-        p.destroyForcibly();
-        throw new IOException("vnsnap-am did not become ready; its log " + log + " says: " + Files.readString(log));
+        DaemonLauncher.Started d = DaemonLauncher.start("vnsnap-am", AmDaemon.class.getName(), cfg, log, "192m", READY,
+                readyTimeoutSeconds);
+        return new AmProcess(s, d.process(), URI.create(d.ready().group(1)), d.ready().group(2), log);
     }
 
     /** A new daemon on the same settings and state directory (after {@link #kill} or {@link #close}). */

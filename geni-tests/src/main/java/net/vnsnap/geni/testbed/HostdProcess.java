@@ -1,19 +1,13 @@
 package net.vnsnap.geni.testbed;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import net.vnsnap.host.HostDaemon;
 
@@ -84,41 +78,14 @@ public final class HostdProcess implements AutoCloseable {
         s.extra().forEach((k, v) -> lines.add(k + "=" + v));
         Files.writeString(cfg, String.join("\n", lines) + "\n");
         Path log = dir.resolve("hostd.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath(), HostDaemon.class.getName(),
-                "--config", cfg.toString()).redirectError(log.toFile()).start();
-        BlockingQueue<String> out = new ArrayBlockingQueue<>(256);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l = r.readLine(); l != null; l = r.readLine()) {
-                    out.offer(l);
-                }
-            } catch (IOException e) {
-                // The daemon exited; its stderr log says why.
-            }
-        }, "hostd-stdout-" + s.hostId());
-        reader.setDaemon(true);
-        reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeoutSeconds);
-        while (System.nanoTime() < deadline) {
-            String line = out.poll(1, TimeUnit.SECONDS);
-            if (line != null) {
-                Matcher m = READY.matcher(line);
-                if (m.find()) {
-                    return new HostdProcess(s.hostId(), p, URI.create(m.group(2)), m.group(3), log);
-                }
-            } else if (!p.isAlive()) {
-                break;
-            }
-        }
-        p.destroyForcibly();
-        throw new IOException("hostd " + s.hostId() + " did not become ready; its log " + log + " says: "
-                + (Files.exists(log) ? Files.readString(log) : "(nothing)"));
+        DaemonLauncher.Started d = DaemonLauncher.start("hostd " + s.hostId(), HostDaemon.class.getName(), cfg, log, "128m",
+                READY, readyTimeoutSeconds);
+        return new HostdProcess(s.hostId(), d.process(), URI.create(d.ready().group(2)), d.ready().group(3), log);
     }
 
     /** The classpath of this JVM (under Surefire, the test classpath), which holds hostd's classes. */
     static String classPath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return DaemonLauncher.classPath();
     }
 
     public String hostId() {
