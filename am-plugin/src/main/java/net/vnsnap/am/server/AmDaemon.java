@@ -24,12 +24,14 @@ import net.vnsnap.am.api.v2.AmV2Endpoint;
 import net.vnsnap.am.api.v3.AmV3Endpoint;
 import net.vnsnap.am.auth.CallAuthorizer;
 import net.vnsnap.am.catalog.CatalogException;
+import net.vnsnap.am.catalog.SnapshotCatalog;
 import net.vnsnap.am.catalog.sqlite.SqliteSnapshotCatalog;
 import net.vnsnap.am.core.AggregateManager;
 import net.vnsnap.am.core.AmPolicy;
 import net.vnsnap.am.core.HostRegistry;
 import net.vnsnap.am.core.IdGenerator;
 import net.vnsnap.am.plugin.AmPlugin;
+import net.vnsnap.am.plugin.snapshot.SnapshotPlugin;
 import net.vnsnap.am.slice.SliceStore;
 import net.vnsnap.am.slice.sqlite.SqliteSliceStore;
 import net.vnsnap.am.snapshot.CoordinatorSettings;
@@ -71,8 +73,19 @@ public final class AmDaemon implements AutoCloseable {
     /** Makes the plugins the daemon hosts, once the core's collaborators exist. */
     @FunctionalInterface
     public interface PluginFactory {
-        List<AmPlugin> plugins(AmConfig config, SnapshotCoordinator coordinator);
+        List<AmPlugin> plugins(PluginResources resources);
     }
+
+    /**
+     * What the daemon lends its plugins: the configuration, the snapshot coordinator and catalog, the clock, and a
+     * scheduler with two threads or more that the daemon shuts down after closing the plugins.
+     */
+    public record PluginResources(AmConfig config, SnapshotCoordinator coordinator, SnapshotCatalog catalog, Clock clock,
+            ScheduledExecutorService scheduler) {
+    }
+
+    /** Threads of the plugins' scheduler: a restore holds one for minutes, so the periodic tick needs another. */
+    private static final int PLUGIN_THREADS = 2;
 
     private final AmConfig config;
     private final String amUrn;
@@ -82,13 +95,17 @@ public final class AmDaemon implements AutoCloseable {
     private final SqliteSnapshotCatalog catalog;
     private final SnapshotCoordinator coordinator;
     private final ScheduledExecutorService reaper;
+    /** Runs the plugins' background work (snapshot completions, restores, periodic snapshots). */
+    private final ScheduledExecutorService pluginScheduler;
+    private final List<AmPlugin> plugins;
     private final ExecutorService hostCalls;
     private final AggregateManager am;
     /** close() runs from the shutdown hook and possibly from an explicit call; only the first does the work. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AmDaemon(AmConfig config, String amUrn, URI url, SecureXmlRpcServer server, SliceStore store, SqliteSnapshotCatalog catalog,
-            SnapshotCoordinator coordinator, ScheduledExecutorService reaper, ExecutorService hostCalls, AggregateManager am) {
+            SnapshotCoordinator coordinator, ScheduledExecutorService reaper, ScheduledExecutorService pluginScheduler,
+            List<AmPlugin> plugins, ExecutorService hostCalls, AggregateManager am) {
         this.config = config;
         this.amUrn = amUrn;
         this.url = url;
@@ -97,17 +114,16 @@ public final class AmDaemon implements AutoCloseable {
         this.catalog = catalog;
         this.coordinator = coordinator;
         this.reaper = reaper;
+        this.pluginScheduler = pluginScheduler;
+        this.plugins = plugins;
         this.hostCalls = hostCalls;
         this.am = am;
     }
 
-    /**
-     * The plugins {@code vnsnap-am} hosts. PLUGINS GO HERE: the snapshot plugin ({@code net.vnsnap.am.plugin.snapshot})
-     * is to be constructed here from the coordinator once it exists.
-     */
-    static List<AmPlugin> standardPlugins(AmConfig config, SnapshotCoordinator coordinator) {
+    /** The plugins {@code vnsnap-am} hosts: the slice snapshot plugin (vnsnap_snapshot, vnsnap_restore, vnsnap_delete_snapshot). */
+    static List<AmPlugin> standardPlugins(PluginResources r) {
         List<AmPlugin> plugins = new ArrayList<>();
-        // plugins.add(new SnapshotPlugin(coordinator, ...));
+        plugins.add(new SnapshotPlugin(r.coordinator(), r.catalog(), r.clock(), r.scheduler()));
         return plugins;
     }
 
@@ -157,6 +173,8 @@ public final class AmDaemon implements AutoCloseable {
         SnapshotCoordinator coordinator = null;
         ExecutorService hostCalls = null;
         ScheduledExecutorService reaper = null;
+        ScheduledExecutorService pluginScheduler = null;
+        List<AmPlugin> plugins = List.of();
         SecureXmlRpcServer server = null;
         try {
             store = SqliteSliceStore.open(cfg.sliceDatabase());
@@ -173,19 +191,24 @@ public final class AmDaemon implements AutoCloseable {
                     : URI.create("https://" + hostForUrl(cfg.listenAddress()) + ":" + server.port() + "/");
             CallAuthorizer authorizer = new CallAuthorizer(new CredentialVerifier(clientRoots, clock),
                     new SpeaksForVerifier(clientRoots, clock));
-            AggregateManager am = new AggregateManager(clock, authorizer, store, HostRegistry.of(agents), policy,
-                    pluginFactory.plugins(cfg, coordinator), IdGenerator.random(), url.toString(), url.resolve(V2_PATH).toString());
+            pluginScheduler = Executors.newScheduledThreadPool(PLUGIN_THREADS, daemonThreads("am-plugin"));
+            plugins = pluginFactory.plugins(new PluginResources(cfg, coordinator, catalog, clock, pluginScheduler));
+            AggregateManager am = new AggregateManager(clock, authorizer, store, HostRegistry.of(agents), policy, plugins, IdGenerator.random(), url.toString(), url.resolve(V2_PATH).toString());
             reaper = Executors.newSingleThreadScheduledExecutor(daemonThreads("am-reaper"));
             am.scheduleReaper(reaper, cfg.reaperPeriod());
             server.serve("/", new AmV3Endpoint(am)).serve(V2_PATH, new AmV2Endpoint(am)).start();
             LOG.info("vnsnap-am {} serving {} (v2 at {}), hosts {}, state {}", urn, url, V2_PATH, cfg.hosts(), cfg.stateDirectory());
-            return new AmDaemon(cfg, urn, url, server, store, catalog, coordinator, reaper, hostCalls, am);
+            return new AmDaemon(cfg, urn, url, server, store, catalog, coordinator, reaper, pluginScheduler, plugins, hostCalls, am);
         } catch (SliceStore.StoreFailure | SnapshotException | CatalogException | IOException | RuntimeException e) {
             if (server != null) {
                 server.close();
             }
             if (reaper != null) {
                 reaper.shutdownNow();
+            }
+            closePlugins(plugins);
+            if (pluginScheduler != null) {
+                pluginScheduler.shutdownNow();
             }
             if (coordinator != null) {
                 coordinator.close();
@@ -219,6 +242,18 @@ public final class AmDaemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    private static void closePlugins(List<AmPlugin> plugins) {
+        for (AmPlugin p : plugins) {
+            if (p instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("closing plugin {}: {}", p.name(), e.getMessage());
+                }
+            }
+        }
     }
 
     private static void closeQuietly(SqliteSnapshotCatalog catalog) {
@@ -258,6 +293,8 @@ public final class AmDaemon implements AutoCloseable {
         LOG.info("vnsnap-am {} stopping", amUrn);
         server.close();
         reaper.shutdownNow();
+        closePlugins(plugins);
+        pluginScheduler.shutdownNow();
         coordinator.close();
         hostCalls.shutdownNow();
         closeQuietly(catalog);
