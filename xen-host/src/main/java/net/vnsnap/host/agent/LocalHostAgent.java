@@ -34,8 +34,10 @@ import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostException.Reason;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.PartFile;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.SshEndpoint;
@@ -62,8 +64,11 @@ import net.vnsnap.host.driver.VmSpec;
 import net.vnsnap.host.driver.VmSpecJson;
 import net.vnsnap.host.driver.VmState;
 import net.vnsnap.host.snapshot.VmSnapshotService;
+import net.vnsnap.host.store.Checksums;
 import net.vnsnap.host.store.CorruptSnapshotException;
 import net.vnsnap.host.store.DiskReference;
+import net.vnsnap.host.store.FileEntry;
+import net.vnsnap.host.store.SnapshotManifest;
 import net.vnsnap.host.store.SnapshotStore;
 import net.vnsnap.host.store.StoreException;
 import net.vnsnap.host.store.StoredSnapshot;
@@ -84,6 +89,12 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private static final String PARTIAL = ".partial";
     private static final String MANIFEST = "slice.manifest";
     private static final String QUARANTINE = ".quarantine";
+    /** Staging areas of imports from other hosts, {@code .imports/<snapshotId>/<vm>/}; removed at start. */
+    private static final String IMPORTS = ".imports";
+    /** The single-VM slice manifest a part carries when it is copied to another host. */
+    static final String PART_MANIFEST = "part.manifest";
+    /** A relative path inside a part: segments of id characters, no "..". */
+    private static final Pattern PART_PATH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}");
     /** The control NIC's device id: the NIC carrying the SSH forward of a VM with guest access. */
     static final String CONTROL_NIC = "ctl";
     /** The guest port the SSH forward targets. */
@@ -162,6 +173,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
 
     /** Guards every map below; never held across a hypervisor call that may take long (snapshot, restore). */
     private final Object lock = new Object();
+
+    /** A part being copied here from another host: what it should be and where its files gather. */
+    private record ImportJob(SnapshotPart part, Path staging, Map<String, PartFile> files) {
+    }
     // @GuardedBy("lock")
     private final Map<String, VmEntry> vms = new LinkedHashMap<>();
     // @GuardedBy("lock") names of VMs being started, reserved so nobody else takes them
@@ -172,6 +187,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private final Map<SegmentId, Set<String>> tunnels = new HashMap<>();
     // @GuardedBy("lock")
     private final Map<String, Job> jobs = new HashMap<>();
+    // @GuardedBy("lock") imports in progress by "snapshotId/vm"
+    private final Map<String, ImportJob> imports = new HashMap<>();
     // @GuardedBy("lock")
     private final PortPool ports;
     // @GuardedBy("lock") host TCP ports of SSH forwards
@@ -221,6 +238,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     /** Removes incomplete snapshots (staging directories, no manifest) and quarantines unreadable ones. */
     static List<String> recover(Path root) throws IOException {
         List<String> removed = new ArrayList<>();
+        if (Files.exists(root.resolve(IMPORTS))) {
+            deleteTree(root.resolve(IMPORTS));
+            removed.add(IMPORTS);
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path d : ds) {
                 String name = d.getFileName().toString();
@@ -1230,11 +1251,32 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
 
     @Override
     public List<VmInfo> restoreSnapshot(String snapshotId, int epoch) throws HostException {
+        return restoreSnapshot(snapshotId, epoch, null);
+    }
+
+    @Override
+    public List<VmInfo> restoreSnapshot(String snapshotId, int epoch, List<String> only) throws HostException {
         if (epoch < 1) {
             throw new HostException(Reason.BAD_REQUEST, "epoch must be positive");
         }
         Path dir = storeRoot.resolve(checkId("snapshot id", snapshotId));
-        SliceManifest m = loadManifest(snapshotId);
+        SliceManifest whole = loadManifest(snapshotId);
+        SliceManifest m = whole;
+        if (only != null) {
+            Set<String> held = new HashSet<>();
+            whole.vms().forEach(v -> held.add(v.vm()));
+            for (String vm : only) {
+                if (!held.contains(vm)) {
+                    throw new HostException(Reason.NO_SUCH_VM, "snapshot " + snapshotId + " holds no VM " + vm + " on this host (it holds "
+                            + held.stream().sorted().toList() + ")");
+                }
+            }
+            if (only.isEmpty()) {
+                throw new HostException(Reason.BAD_REQUEST, "restore of " + snapshotId + " lists no VM");
+            }
+            m = new SliceManifest(whole.snapshotId(), whole.slice(), whole.epoch(), whole.mode(), whole.includeDisk(), whole.createdAt(),
+                    whole.vms().stream().filter(v -> only.contains(v.vm())).toList(), whole.framesHeld(), whole.framesDropped());
+        }
         // Verify everything before touching any VM.
         List<Verified> verified = new ArrayList<>();
         try {
@@ -1393,6 +1435,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             throw new HostException(Reason.INTERNAL, "interrupted waiting for the resume instant");
         }
         List<String> failures = new ArrayList<>();
+        Map<String, Instant> resumedAt = new HashMap<>();
         for (VmEntry e : waiting) {
             List<PortBinding> release;
             synchronized (lock) {
@@ -1404,6 +1447,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     vswitch.resume(b.port()); // recorded frames are queued at the VM's socket before it runs
                 }
                 driver.resume(e.name);
+                // Taken right after the hypervisor's resume returned: the measured resume instant of this VM.
+                resumedAt.put(e.name, timing.clock().instant());
                 applyPendingUsers(e);
             } catch (DriverException | RuntimeException x) {
                 failures.add(e.name + ": " + x.getMessage());
@@ -1418,9 +1463,313 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         LOG.info("resumed VMs restored from {}: {}", snapshotId, waiting.stream().map(e -> e.name).toList());
         List<VmInfo> out = new ArrayList<>();
         for (VmEntry e : waiting) {
-            out.add(info(e));
+            out.add(info(e).withResumedAt(resumedAt.get(e.name)));
         }
         return out;
+    }
+
+    // ---- moving a part to another host ----
+
+    /** A part of a committed snapshot here, with its directory and the bytes of its single-VM manifest. */
+    private record Export(SnapshotPart part, Path dir, byte[] partManifest) {
+    }
+
+    @Override
+    public SnapshotPart snapshotPart(String snapshotId, String vm) throws HostException {
+        return export(snapshotId, checkId("VM name", vm)).part();
+    }
+
+    private Export export(String snapshotId, String vm) throws HostException {
+        SliceManifest m = loadManifest(snapshotId);
+        Path dir = storeRoot.resolve(snapshotId);
+        SliceManifest.VmEntry v = m.vms().stream().filter(e -> e.vm().equals(vm)).findFirst().orElseThrow(() -> new HostException(
+                Reason.NO_SUCH_SNAPSHOT, "snapshot " + snapshotId + " holds no part of VM " + vm + " on this host"));
+        try {
+            // Deterministic bytes (same record, same encoder), so every chunk read sees the same file.
+            byte[] pm = SliceManifestCodec.encode(new SliceManifest(m.snapshotId(), m.slice(), m.epoch(), m.mode(), m.includeDisk(),
+                    m.createdAt(), List.of(v), 0, 0));
+            List<PartFile> files = new ArrayList<>();
+            files.add(new PartFile(PART_MANIFEST, pm.length, SliceManifestCodec.sha256(pm)));
+            Path vmDir = dir.resolve("vms").resolve(v.storeId());
+            SnapshotManifest sm = SnapshotStore.open(dir.resolve("vms"), timing.clock()).find(v.storeId()).orElseThrow(() ->
+                    new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + ": the image of " + vm + " is missing"));
+            Path storeManifest = vmDir.resolve("manifest");
+            files.add(new PartFile("vms/" + v.storeId() + "/manifest", Files.size(storeManifest), Checksums.sha256(storeManifest)));
+            for (FileEntry f : sm.files()) {
+                files.add(new PartFile("vms/" + v.storeId() + "/" + f.name(), f.size(), f.sha256()));
+            }
+            List<SegmentSpec> segs = new ArrayList<>();
+            for (SliceManifest.PortEntry p : v.ports()) {
+                files.add(new PartFile(p.file(), p.bytes(), p.sha256()));
+                segs.add(new SegmentSpec(m.slice(), p.link(), p.vni(), ColourPolicy.valueOf(p.policy())));
+            }
+            List<String> required = new ArrayList<>();
+            VmSpec spec = VmSpecJson.fromJson(Files.readString(vmDir.resolve("config.json")));
+            if (spec.boot() instanceof BootSource.Kernel k) {
+                required.add(k.kernel().toAbsolutePath().toString());
+                if (k.initrd() != null) {
+                    required.add(k.initrd().toAbsolutePath().toString());
+                }
+            }
+            sm.disks().forEach(d -> required.add(d.path()));
+            SnapshotPart part = new SnapshotPart(snapshotId, m.slice(), m.epoch(), SnapshotMode.valueOf(m.mode().toUpperCase(Locale.ROOT)),
+                    vm, v.storeId(), files, segs, required);
+            return new Export(part, dir, pm);
+        } catch (StoreException | IOException | RuntimeException e) {
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + ": the part of " + vm + " cannot be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] readSnapshotPart(String snapshotId, String vm, String path, long offset, int length) throws HostException {
+        Export x = export(snapshotId, checkId("VM name", vm));
+        PartFile f = x.part().files().stream().filter(pf -> pf.path().equals(path)).findFirst().orElseThrow(() -> new HostException(
+                Reason.BAD_REQUEST, "'" + path + "' is not a file of the part of " + vm + " in " + snapshotId));
+        if (length < 0 || length > MAX_CHUNK || offset < 0 || offset > f.size()) {
+            throw new HostException(Reason.BAD_REQUEST, "read of " + path + ": offset " + offset + " and length " + length
+                    + " must lie within its " + f.size() + " bytes, at most " + MAX_CHUNK + " at once");
+        }
+        int n = (int) Math.min(length, f.size() - offset);
+        if (path.equals(PART_MANIFEST)) {
+            return java.util.Arrays.copyOfRange(x.partManifest(), (int) offset, (int) offset + n);
+        }
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(n);
+        try (FileChannel ch = FileChannel.open(x.dir().resolve(path), StandardOpenOption.READ)) {
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                    throw new IOException("the file ended early");
+                }
+            }
+        } catch (IOException e) {
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, "snapshot " + snapshotId + ": cannot read " + path + ": " + e.getMessage(), e);
+        }
+        return buf.array();
+    }
+
+    @Override
+    public boolean beginImport(SnapshotPart part) throws HostException {
+        String id = checkId("snapshot id", part.snapshotId());
+        String vm = checkId("VM name", part.vm());
+        checkId("store id", part.storeId());
+        Map<String, PartFile> files = new LinkedHashMap<>();
+        for (PartFile f : part.files()) {
+            boolean inPart = f.path().equals(PART_MANIFEST) || f.path().startsWith("vms/" + part.storeId() + "/")
+                    || f.path().startsWith("channels/" + vm + ".");
+            if (!PART_PATH.matcher(f.path()).matches() || f.path().contains("..") || !inPart || files.put(f.path(), f) != null) {
+                throw new HostException(Reason.BAD_REQUEST, "part of " + vm + " in " + id + ": bad or repeated file path '" + f.path() + "'");
+            }
+        }
+        if (!files.containsKey(PART_MANIFEST)) {
+            throw new HostException(Reason.BAD_REQUEST, "part of " + vm + " in " + id + " has no " + PART_MANIFEST);
+        }
+        synchronized (lock) {
+            if (jobs.containsKey(id)) {
+                throw new HostException(Reason.CONFLICT, "snapshot " + id + " is being taken on this host");
+            }
+            if (heldStoreId(id, vm).map(s -> !s.equals(part.storeId())).orElse(false)) {
+                throw new HostException(Reason.CONFLICT, "this host holds another part of VM " + vm + " in snapshot " + id);
+            }
+            if (heldStoreId(id, vm).isPresent()) {
+                LOG.info("import of {} / {}: already held here", id, vm);
+                return false;
+            }
+        }
+        List<String> unreachable = part.requiredPaths().stream().filter(p -> !Files.isReadable(Path.of(p))).toList();
+        if (!unreachable.isEmpty()) {
+            throw new HostException(Reason.BAD_REQUEST, "VM " + vm + " of snapshot " + id + " needs " + unreachable
+                    + ", which this host cannot reach (its images must be available here at the same paths)");
+        }
+        long free = freeSpace.applyAsLong(storeRoot);
+        if (free < part.bytes() + (1 << 20)) {
+            throw new HostException(Reason.INSUFFICIENT_STORAGE, "importing " + vm + " of " + id + " needs " + mib(part.bytes())
+                    + " MiB; the snapshot store has " + mib(free) + " MiB free");
+        }
+        Path staging = storeRoot.resolve(IMPORTS).resolve(id).resolve(vm);
+        synchronized (lock) {
+            try {
+                deleteTree(staging);
+                Files.createDirectories(staging);
+            } catch (IOException e) {
+                throw new HostException(Reason.INTERNAL, "cannot create " + staging + ": " + e.getMessage(), e);
+            }
+            imports.put(id + "/" + vm, new ImportJob(part, staging, files));
+        }
+        LOG.info("importing the part of {} in snapshot {} ({} MiB in {} files)", vm, id, mib(part.bytes()), files.size());
+        return true;
+    }
+
+    /** The store id of the VM's part in the committed snapshot here, if this host holds one. */
+    // @GuardedBy("lock")
+    private Optional<String> heldStoreId(String snapshotId, String vm) throws HostException {
+        Path dir = storeRoot.resolve(snapshotId);
+        if (!Files.exists(dir.resolve(MANIFEST))) {
+            return Optional.empty();
+        }
+        return loadManifest(snapshotId).vms().stream().filter(v -> v.vm().equals(vm)).map(SliceManifest.VmEntry::storeId).findFirst();
+    }
+
+    private ImportJob importJob(String snapshotId, String vm) throws HostException {
+        synchronized (lock) {
+            ImportJob j = imports.get(snapshotId + "/" + vm);
+            if (j == null) {
+                throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no import of " + vm + " in snapshot " + snapshotId + " is open here");
+            }
+            return j;
+        }
+    }
+
+    @Override
+    public void writeImport(String snapshotId, String vm, String path, long offset, byte[] data) throws HostException {
+        ImportJob j = importJob(snapshotId, vm);
+        PartFile f = j.files().get(path);
+        if (f == null) {
+            throw new HostException(Reason.BAD_REQUEST, "'" + path + "' is not a file of the import of " + vm + " in " + snapshotId);
+        }
+        if (data.length > MAX_CHUNK || offset + data.length > f.size()) {
+            throw new HostException(Reason.BAD_REQUEST, "write of " + data.length + " bytes at " + offset + " overruns " + path + " ("
+                    + f.size() + " bytes) or the chunk limit");
+        }
+        Path file = j.staging().resolve(path);
+        synchronized (j) {
+            try {
+                Files.createDirectories(file.getParent());
+                long have = Files.exists(file) ? Files.size(file) : 0;
+                if (offset != have) {
+                    throw new HostException(Reason.BAD_REQUEST, "write of " + path + " at " + offset + ", but " + have + " bytes are written");
+                }
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+            } catch (IOException e) {
+                throw new HostException(Reason.INTERNAL, "cannot write " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public HostSnapshot finishImport(String snapshotId, String vm) throws HostException {
+        ImportJob j = importJob(snapshotId, vm);
+        SnapshotPart part = j.part();
+        try {
+            for (PartFile f : part.files()) {
+                Path file = j.staging().resolve(f.path());
+                if (!Files.isRegularFile(file) || Files.size(file) != f.size() || !Checksums.sha256(file).equals(f.sha256())) {
+                    throw new HostException(Reason.CORRUPT_SNAPSHOT, "import of " + vm + " in " + snapshotId + ": " + f.path()
+                            + " does not match its size and SHA-256 (incomplete or damaged copy)");
+                }
+            }
+            SliceManifest pm = SliceManifestCodec.decode(Files.readAllBytes(j.staging().resolve(PART_MANIFEST)), PART_MANIFEST);
+            if (!pm.snapshotId().equals(snapshotId) || !pm.slice().equals(part.slice()) || pm.epoch() != part.epoch() || pm.vms().size() != 1
+                    || !pm.vms().get(0).vm().equals(vm) || !pm.vms().get(0).storeId().equals(part.storeId())) {
+                throw new HostException(Reason.CORRUPT_SNAPSHOT, "import of " + vm + " in " + snapshotId + ": its manifest describes another part");
+            }
+            // The VM store checks memory image, device description and frozen disks (which must be reachable here).
+            SnapshotStore.open(j.staging().resolve("vms"), timing.clock()).verify(part.storeId());
+            for (PartFile f : part.files()) {
+                try (FileChannel ch = FileChannel.open(j.staging().resolve(f.path()), StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            HostSnapshot out;
+            synchronized (lock) {
+                if (jobs.containsKey(snapshotId)) {
+                    throw new HostException(Reason.CONFLICT, "snapshot " + snapshotId + " is being taken on this host");
+                }
+                publishImport(j, pm);
+                imports.remove(snapshotId + "/" + vm);
+                out = hostSnapshot(loadManifest(snapshotId), storeRoot.resolve(snapshotId));
+            }
+            LOG.info("imported the part of {} in snapshot {}", vm, snapshotId);
+            return out;
+        } catch (HostException e) {
+            dropImport(j, snapshotId, vm);
+            throw e;
+        } catch (CorruptSnapshotException e) {
+            dropImport(j, snapshotId, vm);
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, "import of " + vm + ": " + e.getMessage(), e);
+        } catch (StoreException | IOException | RuntimeException e) {
+            dropImport(j, snapshotId, vm);
+            throw new HostException(Reason.CORRUPT_SNAPSHOT, "import of " + vm + " in " + snapshotId + " failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                deleteTree(j.staging());
+            } catch (IOException e) {
+                LOG.warn("cannot remove {}: {}", j.staging(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Puts a verified import in place: as the whole snapshot directory when this host holds no part of the snapshot
+     * (one atomic rename), else next to the parts it holds, with the slice manifest replaced last (the commit point:
+     * files moved in before it are not referenced until then).
+     */
+    // @GuardedBy("lock")
+    private void publishImport(ImportJob j, SliceManifest pm) throws IOException, HostException {
+        String id = pm.snapshotId();
+        String vm = pm.vms().get(0).vm();
+        Path dir = storeRoot.resolve(id);
+        if (!Files.exists(dir.resolve(MANIFEST))) {
+            if (Files.exists(dir)) {
+                deleteTree(dir); // a directory without a manifest is an incomplete leftover
+            }
+            Files.createDirectories(j.staging().resolve("channels"));
+            Files.move(j.staging().resolve(PART_MANIFEST), j.staging().resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(j.staging());
+            Files.move(j.staging(), dir, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(storeRoot);
+            return;
+        }
+        SliceManifest m = readManifest(dir);
+        if (!m.slice().equals(pm.slice()) || m.epoch() != pm.epoch() || !m.mode().equals(pm.mode())) {
+            throw new HostException(Reason.CONFLICT, "this host's part of " + id + " is of slice " + m.slice() + " epoch " + m.epoch()
+                    + ", the import of " + vm + " of " + pm.slice() + " epoch " + pm.epoch());
+        }
+        SliceManifest.VmEntry entry = pm.vms().get(0);
+        if (m.vms().stream().anyMatch(v -> v.vm().equals(vm))) {
+            throw new HostException(Reason.CONFLICT, "this host already holds a part of " + vm + " in " + id);
+        }
+        Files.createDirectories(dir.resolve("vms"));
+        Files.createDirectories(dir.resolve("channels"));
+        Path vmTarget = dir.resolve("vms").resolve(entry.storeId());
+        deleteTree(vmTarget); // unreferenced: left by an interrupted earlier import
+        Files.move(j.staging().resolve("vms").resolve(entry.storeId()), vmTarget, StandardCopyOption.ATOMIC_MOVE);
+        for (SliceManifest.PortEntry p : entry.ports()) {
+            Files.move(j.staging().resolve(p.file()), dir.resolve(p.file()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+        fsyncDirectory(dir.resolve("vms"));
+        fsyncDirectory(dir.resolve("channels"));
+        List<SliceManifest.VmEntry> all = new ArrayList<>(m.vms());
+        all.add(entry);
+        writeDurably(dir.resolve(MANIFEST), SliceManifestCodec.encode(new SliceManifest(m.snapshotId(), m.slice(), m.epoch(), m.mode(),
+                m.includeDisk(), m.createdAt(), all, m.framesHeld(), m.framesDropped())));
+        fsyncDirectory(dir);
+    }
+
+    private void dropImport(ImportJob j, String snapshotId, String vm) {
+        synchronized (lock) {
+            imports.remove(snapshotId + "/" + vm, j);
+        }
+    }
+
+    @Override
+    public void abortImport(String snapshotId, String vm) throws HostException {
+        ImportJob j;
+        synchronized (lock) {
+            j = imports.remove(checkId("snapshot id", snapshotId) + "/" + checkId("VM name", vm));
+        }
+        if (j != null) {
+            try {
+                deleteTree(j.staging());
+            } catch (IOException e) {
+                throw new HostException(Reason.INTERNAL, "cannot remove " + j.staging() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     // ---- lifecycle ----

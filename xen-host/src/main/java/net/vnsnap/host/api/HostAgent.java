@@ -98,8 +98,68 @@ public interface HostAgent {
     List<VmInfo> restoreSnapshot(String snapshotId, int epoch) throws HostException;
 
     /**
+     * Like {@link #restoreSnapshot(String, int)} but only for the listed VMs of this host's part (a restore that moves
+     * some of the part's VMs to other hosts restores the rest here). An unlisted VM is not touched; a listed VM the
+     * part lacks is {@code NO_SUCH_VM} and nothing is restored.
+     */
+    default List<VmInfo> restoreSnapshot(String snapshotId, int epoch, List<String> vms) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot restore a subset of a snapshot's VMs");
+    }
+
+    /**
      * Resumes every VM restored from the snapshot, at {@code resumeAt} (wall clock) or now when null,
-     * and releases their ports: the recorded frames are delivered first. Returns when all run.
+     * and releases their ports: the recorded frames are delivered first. Returns when all run; each answer's
+     * {@link VmInfo#resumedAt} is the host's instant right after the hypervisor resumed that VM (null: not measured).
      */
     List<VmInfo> resumeRestored(String snapshotId, Instant resumeAt) throws HostException;
+
+    // ---- moving a snapshot part to another host (restore elsewhere) ----
+
+    /**
+     * Describes one VM's part of a committed snapshot held here, for copying it to another host with
+     * {@link #readSnapshotPart} and the other host's {@link #beginImport}. {@code NO_SUCH_SNAPSHOT} if this host holds
+     * no committed part of the snapshot with that VM.
+     */
+    default SnapshotPart snapshotPart(String snapshotId, String vm) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot export snapshot parts");
+    }
+
+    /** Up to {@code length} bytes (at most {@link #MAX_CHUNK}) of a file of {@link #snapshotPart}, from {@code offset}; empty at the end. */
+    default byte[] readSnapshotPart(String snapshotId, String vm, String path, long offset, int length) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot export snapshot parts");
+    }
+
+    /**
+     * Starts importing a part another host described: checks that this host runs the snapshot's VMs' images (every
+     * {@link SnapshotPart#requiredPaths} readable here) and has room, and opens a private staging area. Returns false,
+     * staging nothing, when this host already holds exactly that part (same store id). Refuses with {@code BAD_REQUEST}
+     * when a required path is unreachable, {@code INSUFFICIENT_STORAGE} without room, {@code CONFLICT} when it holds
+     * another part of that VM for the snapshot. Changes nothing visible.
+     */
+    default boolean beginImport(SnapshotPart part) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot import snapshot parts");
+    }
+
+    /** Appends bytes to a file of the import; {@code offset} must be the bytes written to that file so far. */
+    default void writeImport(String snapshotId, String vm, String path, long offset, byte[] data) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot import snapshot parts");
+    }
+
+    /**
+     * Checks every copied file against its size and SHA-256 (and the VM store's own manifest), then publishes the part
+     * atomically under the same snapshot id, next to any part this host already holds of the snapshot. Afterwards
+     * {@link #restoreSnapshot(String, int, List)} can restore the VM here. {@code CORRUPT_SNAPSHOT} on any mismatch (the
+     * staging area is removed).
+     */
+    default HostSnapshot finishImport(String snapshotId, String vm) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot import snapshot parts");
+    }
+
+    /** Drops an unfinished import; unknown: no-op. */
+    default void abortImport(String snapshotId, String vm) throws HostException {
+        throw new HostException(HostException.Reason.UNSUPPORTED_MODE, "this host agent cannot import snapshot parts");
+    }
+
+    /** The largest chunk {@link #readSnapshotPart} returns and {@link #writeImport} accepts (the XML-RPC bodies stay below 8 MiB). */
+    int MAX_CHUNK = 4 << 20;
 }

@@ -24,7 +24,8 @@ public final class HostAgentEndpoint implements RpcEndpoint {
     public static final List<String> METHODS = List.of("host.info", "host.createSegment", "host.connectSegment", "host.removeSegment",
             "host.createVm", "host.vm", "host.vms", "host.pauseVm", "host.resumeVm", "host.destroyVm", "host.prepareSnapshot",
             "host.takeSnapshot", "host.commitSnapshot", "host.abortSnapshot", "host.progress", "host.snapshots", "host.deleteSnapshot",
-            "host.restoreSnapshot", "host.resumeRestored", "host.updateUsers");
+            "host.restoreSnapshot", "host.resumeRestored", "host.updateUsers", "host.snapshotPart", "host.readSnapshotPart",
+            "host.beginImport", "host.writeImport", "host.finishImport", "host.abortImport");
 
     private final HostAgent agent;
     /** URNs (as parsed) that may call; every other authenticated caller is FORBIDDEN. */
@@ -124,8 +125,35 @@ public final class HostAgentEndpoint implements RpcEndpoint {
                 agent.deleteSnapshot(Wire.string(p.get(0), "snapshotId"));
                 return true;
             case "host.restoreSnapshot":
+                // A third parameter (array of VM names) restores only those VMs of the part.
+                if (p.size() == 3) {
+                    return Wire.vmInfos(agent.restoreSnapshot(Wire.string(p.get(0), "snapshotId"), Wire.integer(p.get(1), "epoch"),
+                            Wire.strings(p.get(2), "vms")));
+                }
                 args(method, p, 2);
                 return Wire.vmInfos(agent.restoreSnapshot(Wire.string(p.get(0), "snapshotId"), Wire.integer(p.get(1), "epoch")));
+            case "host.snapshotPart":
+                args(method, p, 2);
+                return Wire.part(agent.snapshotPart(Wire.string(p.get(0), "snapshotId"), Wire.string(p.get(1), "vm")));
+            case "host.readSnapshotPart":
+                args(method, p, 5);
+                return agent.readSnapshotPart(Wire.string(p.get(0), "snapshotId"), Wire.string(p.get(1), "vm"),
+                        Wire.string(p.get(2), "path"), Wire.count(p.get(3), "offset"), Wire.integer(p.get(4), "length"));
+            case "host.beginImport":
+                args(method, p, 1);
+                return agent.beginImport(Wire.part(p.get(0)));
+            case "host.writeImport":
+                args(method, p, 5);
+                agent.writeImport(Wire.string(p.get(0), "snapshotId"), Wire.string(p.get(1), "vm"), Wire.string(p.get(2), "path"),
+                        Wire.count(p.get(3), "offset"), Wire.bytes(p.get(4), "data"));
+                return true;
+            case "host.finishImport":
+                args(method, p, 2);
+                return Wire.snapshot(agent.finishImport(Wire.string(p.get(0), "snapshotId"), Wire.string(p.get(1), "vm")));
+            case "host.abortImport":
+                args(method, p, 2);
+                agent.abortImport(Wire.string(p.get(0), "snapshotId"), Wire.string(p.get(1), "vm"));
+                return true;
             case "host.resumeRestored":
                 args(method, p, 2);
                 return Wire.vmInfos(agent.resumeRestored(Wire.string(p.get(0), "snapshotId"), Wire.time(p.get(1), "resumeAt")));

@@ -16,6 +16,7 @@ import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.VmCut;
@@ -194,5 +195,41 @@ public final class RemoteHostAgent implements HostAgent {
     @Override
     public List<VmInfo> resumeRestored(String snapshotId, Instant resumeAt) throws HostException {
         return decode(Wire::vmInfos, call(longCalls, "host.resumeRestored", snapshotId, Wire.time(resumeAt)), "host.resumeRestored");
+    }
+
+    @Override
+    public List<VmInfo> restoreSnapshot(String snapshotId, int epoch, List<String> vms) throws HostException {
+        return decode(Wire::vmInfos, call(longCalls, "host.restoreSnapshot", snapshotId, epoch, List.copyOf(vms)), "host.restoreSnapshot");
+    }
+
+    @Override
+    public SnapshotPart snapshotPart(String snapshotId, String vm) throws HostException {
+        return decode(Wire::part, call(longCalls, "host.snapshotPart", snapshotId, vm), "host.snapshotPart");
+    }
+
+    @Override
+    public byte[] readSnapshotPart(String snapshotId, String vm, String path, long offset, int length) throws HostException {
+        return decode(o -> Wire.bytes(o, "chunk"), call(longCalls, "host.readSnapshotPart", snapshotId, vm, path, Wire.count(offset), length),
+                "host.readSnapshotPart");
+    }
+
+    @Override
+    public boolean beginImport(SnapshotPart part) throws HostException {
+        return decode(o -> Wire.bool(o, "needed"), call(longCalls, "host.beginImport", Wire.part(part)), "host.beginImport");
+    }
+
+    @Override
+    public void writeImport(String snapshotId, String vm, String path, long offset, byte[] data) throws HostException {
+        call(longCalls, "host.writeImport", snapshotId, vm, path, Wire.count(offset), data);
+    }
+
+    @Override
+    public HostSnapshot finishImport(String snapshotId, String vm) throws HostException {
+        return decode(Wire::snapshot, call(longCalls, "host.finishImport", snapshotId, vm), "host.finishImport");
+    }
+
+    @Override
+    public void abortImport(String snapshotId, String vm) throws HostException {
+        call(longCalls, "host.abortImport", snapshotId, vm);
     }
 }

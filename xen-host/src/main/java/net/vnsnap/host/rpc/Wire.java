@@ -13,8 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.PartFile;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.SshEndpoint;
@@ -283,6 +285,7 @@ final class Wire {
         m.put("consoleLog", v.consoleLog());
         m.put("sshHost", v.ssh() == null ? "" : v.ssh().host());
         m.put("sshPort", v.ssh() == null ? 0 : v.ssh().port());
+        m.put("resumedAt", time(v.resumedAt()));
         return m;
     }
 
@@ -297,9 +300,11 @@ final class Wire {
         } catch (IllegalArgumentException e) {
             throw new WireException(e.getMessage());
         }
+        // resumedAt is absent from agents that do not measure resumes: unknown.
+        Instant resumedAt = s.get("resumedAt") == null ? null : time(s.get("resumedAt"), "resumedAt");
         return new VmInfo(string(field(s, "name", "VM"), "name"), string(field(s, "slice", "VM"), "slice"),
                 enumValue(VmState.class, field(s, "state", "VM"), "state"), string(field(s, "restoredFrom", "VM"), "restoredFrom"),
-                string(field(s, "consoleLog", "VM"), "consoleLog"), ssh);
+                string(field(s, "consoleLog", "VM"), "consoleLog"), ssh, resumedAt);
     }
 
     static List<Object> vmInfos(List<VmInfo> vs) {
@@ -440,5 +445,65 @@ final class Wire {
         Map<String, Object> s = struct(o, "progress");
         return new SnapshotProgress(string(field(s, "snapshotId", "progress"), "snapshotId"), string(field(s, "phase", "progress"), "phase"),
                 count(field(s, "bytesWritten", "progress"), "bytesWritten"), count(field(s, "bytesExpected", "progress"), "bytesExpected"));
+    }
+
+    static byte[] bytes(Object o, String what) throws WireException {
+        if (o instanceof byte[] b) {
+            return b;
+        }
+        throw new WireException(what + " must be base64");
+    }
+
+    static List<String> strings(Object o, String what) throws WireException {
+        List<String> out = new ArrayList<>();
+        for (Object x : array(o, what)) {
+            out.add(string(x, what));
+        }
+        return out;
+    }
+
+    static Map<String, Object> part(SnapshotPart p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("snapshotId", p.snapshotId());
+        m.put("slice", p.slice());
+        m.put("epoch", p.epoch());
+        m.put("mode", enumName(p.mode()));
+        m.put("vm", p.vm());
+        m.put("storeId", p.storeId());
+        List<Object> files = new ArrayList<>();
+        for (PartFile f : p.files()) {
+            Map<String, Object> fm = new LinkedHashMap<>();
+            fm.put("path", f.path());
+            fm.put("size", count(f.size()));
+            fm.put("sha256", f.sha256());
+            files.add(fm);
+        }
+        m.put("files", files);
+        m.put("segments", p.segments().stream().map(sp -> (Object) segment(sp)).toList());
+        m.put("requiredPaths", p.requiredPaths());
+        return m;
+    }
+
+    static SnapshotPart part(Object o) throws WireException {
+        Map<String, Object> s = struct(o, "snapshot part");
+        List<PartFile> files = new ArrayList<>();
+        List<SegmentSpec> segments = new ArrayList<>();
+        try {
+            for (Object x : array(field(s, "files", "snapshot part"), "files")) {
+                Map<String, Object> f = struct(x, "part file");
+                files.add(new PartFile(string(field(f, "path", "part file"), "path"), count(field(f, "size", "part file"), "size"),
+                        string(field(f, "sha256", "part file"), "sha256")));
+            }
+            for (Object x : array(field(s, "segments", "snapshot part"), "segments")) {
+                segments.add(segment(x));
+            }
+            return new SnapshotPart(string(field(s, "snapshotId", "snapshot part"), "snapshotId"),
+                    string(field(s, "slice", "snapshot part"), "slice"), integer(field(s, "epoch", "snapshot part"), "epoch"),
+                    enumValue(SnapshotMode.class, field(s, "mode", "snapshot part"), "mode"), string(field(s, "vm", "snapshot part"), "vm"),
+                    string(field(s, "storeId", "snapshot part"), "storeId"), files, segments,
+                    strings(field(s, "requiredPaths", "snapshot part"), "requiredPaths"));
+        } catch (IllegalArgumentException e) {
+            throw new WireException(e.getMessage());
+        }
     }
 }

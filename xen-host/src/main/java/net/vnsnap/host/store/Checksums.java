@@ -9,7 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 of byte arrays and files. */
-final class Checksums {
+public final class Checksums {
     private Checksums() {
     }
 
@@ -18,7 +18,7 @@ final class Checksums {
         return HexFormat.of().formatHex(md.digest(data));
     }
 
-    static String sha256(Path file) throws IOException {
+    public static String sha256(Path file) throws IOException {
         MessageDigest md = digest();
         byte[] buf = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(file)) {

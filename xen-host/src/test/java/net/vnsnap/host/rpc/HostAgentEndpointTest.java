@@ -14,6 +14,9 @@ import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.PartFile;
+import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.SshEndpoint;
@@ -22,6 +25,7 @@ import net.vnsnap.host.api.VmRequest;
 import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.VmState;
 import net.vnsnap.host.driver.SnapshotMode;
+import net.vnsnap.host.vswitch.ColourPolicy;
 import org.junit.jupiter.api.Test;
 
 /** The endpoint's answers without a network: authorization, malformed calls, and the record mapping both ways. */
@@ -109,5 +113,24 @@ class HostAgentEndpointTest {
                 List.of("guest"), 8, 2);
         assertEquals(i, Wire.info(Wire.info(i)));
         assertEquals(Instant.parse("2026-11-26T12:00:00Z"), Wire.time("2026-11-26T14:00:00+02:00", "t"));
+    }
+
+    @Test
+    void resumeInstantsAndSnapshotPartsCrossTheWire() throws Exception {
+        VmInfo resumed = new VmInfo("v", "s", VmState.RUNNING, "snap1", "", null, Instant.parse("2026-11-26T14:20:00.123456789Z"));
+        assertEquals(resumed, Wire.vmInfo(Wire.vmInfo(resumed)), "nanoseconds survive");
+        Map<String, Object> old = new java.util.LinkedHashMap<>(Wire.vmInfo(resumed));
+        old.remove("resumedAt");
+        assertEquals(null, Wire.vmInfo(old).resumedAt(), "an older agent's answer: resume instant unknown");
+        assertEquals("", Wire.vmInfo(new VmInfo("v", "s", VmState.RUNNING, "", "")).get("resumedAt"));
+
+        SnapshotPart part = new SnapshotPart("s1", "slice", 4, SnapshotMode.COW, "vm1", "vm1-20261126T142000.000-1",
+                List.of(new PartFile("part.manifest", 812, "ab"), new PartFile("vms/vm1-20261126T142000.000-1/memory.img", 6_000_000_000L, "cd")),
+                List.of(new SegmentSpec("slice", "lan0", 401, ColourPolicy.HOLD_AND_RECORD)), List.of("/srv/images/vmlinux"));
+        assertEquals(part, Wire.part(Wire.part(part)));
+        assertEquals("BAD_REQUEST", call(AM, "host.beginImport", Map.of("snapshotId", "s1")).get("reason"));
+        assertEquals("BAD_REQUEST", call(AM, "host.writeImport", "s1", "vm1", "part.manifest", "0", "not base64").get("reason"));
+        assertEquals("NO_SUCH_SNAPSHOT", call(AM, "host.readSnapshotPart", "s1", "vm1", "part.manifest", "0", 10).get("reason"));
+        assertEquals("NO_SUCH_SNAPSHOT", call(AM, "host.restoreSnapshot", "s1", 3, List.of("vm1")).get("reason"), "the subset form");
     }
 }
