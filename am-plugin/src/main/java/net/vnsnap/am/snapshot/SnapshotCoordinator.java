@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -30,8 +32,12 @@ import net.vnsnap.am.catalog.SliceSnapshotRecord;
 import net.vnsnap.am.catalog.SliceSnapshotState;
 import net.vnsnap.am.catalog.SnapshotCatalog;
 import net.vnsnap.am.catalog.VmEntry;
+import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
+import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
@@ -49,6 +55,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     private final Clock clock;
     private final HostCalls calls;
+    /** The same directory the host calls use; a restore that moves VMs needs two agents at once. */
+    private final HostDirectory directory;
     private final SnapshotCatalog catalog;
     private final Supplier<String> ids;
     private final CoordinatorSettings settings;
@@ -78,7 +86,8 @@ public final class SnapshotCoordinator implements AutoCloseable {
     public SnapshotCoordinator(Clock clock, Executor hostCalls, HostDirectory hosts, SnapshotCatalog catalog,
             Supplier<String> ids, CoordinatorSettings settings) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.calls = new HostCalls(Objects.requireNonNull(hosts, "hosts"), Objects.requireNonNull(hostCalls, "hostCalls"), clock);
+        this.directory = Objects.requireNonNull(hosts, "hosts");
+        this.calls = new HostCalls(hosts, Objects.requireNonNull(hostCalls, "hostCalls"), clock);
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.ids = Objects.requireNonNull(ids, "ids");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -167,6 +176,19 @@ public final class SnapshotCoordinator implements AutoCloseable {
      * or not the original VMs still exist (hosts replace VMs of the same name).
      */
     public RestoreReport restore(String snapshotId) throws SnapshotException {
+        return restore(snapshotId, Map.of());
+    }
+
+    /**
+     * Restores the snapshot with some VMs on other hosts: {@code placement} maps a VM name to the host it is to run on;
+     * VMs not listed are restored on the host they were snapshotted on. A target must be known, answer, run the same
+     * hypervisor and version as the VM's snapshot host and reach the VM's images; otherwise the call is refused
+     * (UNKNOWN_HOST, HOST_UNREACHABLE, HYPERVISOR_MISMATCH, IMAGES_UNREACHABLE, IMPORT_FAILED) before any VM or
+     * epoch changes. The moved VMs' parts are copied to their targets (checksummed), their links get segments and
+     * tunnels there, and any copy of a snapshot VM still running on another host than its target is destroyed.
+     */
+    public RestoreReport restore(String snapshotId, Map<String, String> placement) throws SnapshotException {
+        Objects.requireNonNull(placement, "placement");
         SliceSnapshotRecord rec = find(snapshotId);
         if (rec.state() != SliceSnapshotState.COMPLETE) {
             throw new SnapshotException(new SnapshotError(SnapshotFailure.NOT_RESTORABLE, "", "",
@@ -180,7 +202,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
                 throw new SnapshotException(new SnapshotError(SnapshotFailure.NOT_RESTORABLE, "", "",
                         "snapshot " + snapshotId + " is " + now.state() + "; only COMPLETE snapshots can be restored"));
             }
-            return doRestore(now);
+            return doRestore(now, new LinkedHashMap<>(placement));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SnapshotException(new SnapshotError(SnapshotFailure.SHUT_DOWN, "", "", "interrupted during restore"), e);
@@ -230,6 +252,16 @@ public final class SnapshotCoordinator implements AutoCloseable {
             if (bad != null) {
                 SnapshotError err = errorFrom(SnapshotFailure.DELETE_FAILED, bad, rec.vmsOn(bad.host()));
                 throw new SnapshotException(err);
+            }
+            // Parts copied to other hosts by restores that moved VMs: best effort, the catalog does not list them.
+            Set<String> others = new java.util.TreeSet<>(directory.hostIds());
+            others.removeAll(rec.hosts());
+            if (rec.state() == SliceSnapshotState.COMPLETE && !others.isEmpty()) {
+                calls.onEach(others, settings.callTimeout(), (h, a) -> {
+                    a.deleteSnapshot(snapshotId);
+                    return true;
+                }).values().stream().filter(o -> !o.ok()).forEach(o -> LOG.warn("snapshot {}: cannot delete a copy on {}: {}",
+                        snapshotId, o.host(), o.error().getMessage()));
             }
             return catalog.update(rec.withState(SliceSnapshotState.DELETED, clock.instant()));
         } catch (InterruptedException e) {
@@ -624,9 +656,49 @@ public final class SnapshotCoordinator implements AutoCloseable {
 
     // ================================================================ restore
 
-    private RestoreReport doRestore(SliceSnapshotRecord rec) throws SnapshotException, InterruptedException {
+    /** A VM that the restore runs on another host than the one holding its part. */
+    private record Move(String vm, String from, String to) {
+    }
+
+    private static SnapshotException refusal(SnapshotFailure kind, String host, String vm, String detail) {
+        return new SnapshotException(new SnapshotError(kind, host, vm, detail));
+    }
+
+    private RestoreReport doRestore(SliceSnapshotRecord rec, Map<String, String> placement) throws SnapshotException, InterruptedException {
         Instant started = clock.instant();
         String id = rec.id();
+        // Where each VM runs after the restore: the snapshot's host unless the placement says otherwise.
+        Map<String, String> origin = new LinkedHashMap<>();
+        rec.vms().forEach(v -> origin.put(v.vm(), v.host()));
+        Map<String, String> target = new LinkedHashMap<>(origin);
+        for (Map.Entry<String, String> e : placement.entrySet()) {
+            if (!origin.containsKey(e.getKey())) {
+                throw refusal(SnapshotFailure.INVALID_REQUEST, "", e.getKey(), "snapshot " + id + " holds no VM " + e.getKey()
+                        + "; it holds " + origin.keySet());
+            }
+            if (e.getValue() == null || e.getValue().isBlank()) {
+                throw refusal(SnapshotFailure.INVALID_REQUEST, "", e.getKey(), "no target host given");
+            }
+            target.put(e.getKey(), e.getValue());
+        }
+        List<Move> moves = new ArrayList<>();
+        target.forEach((vm, h) -> {
+            if (!h.equals(origin.get(vm))) {
+                moves.add(new Move(vm, origin.get(vm), h));
+            }
+        });
+        Map<String, List<String>> vmsByTarget = new LinkedHashMap<>();
+        target.forEach((vm, h) -> vmsByTarget.computeIfAbsent(h, k -> new ArrayList<>()).add(vm));
+
+        // Checks and copies change no VM and no catalog entry: a refusal leaves everything as it was.
+        Map<String, SnapshotPart> parts = new LinkedHashMap<>();
+        Map<String, HostInfo> infos = new LinkedHashMap<>();
+        long copied = 0;
+        if (!moves.isEmpty()) {
+            Set<String> needed = validateMoves(rec, moves, origin, infos, parts);
+            copied = copyParts(id, moves, parts, needed);
+        }
+
         int epoch;
         try {
             // Above every epoch the slice has used, so no frame from before the restore counts as post-cut.
@@ -634,12 +706,16 @@ public final class SnapshotCoordinator implements AutoCloseable {
         } catch (CatalogException e) {
             throw new SnapshotException(new SnapshotError(SnapshotFailure.CATALOG_ERROR, "", "", e.getMessage()), e);
         }
-        Map<String, HostCalls.Outcome<List<VmInfo>>> loaded = calls.onEach(rec.hosts(), settings.restoreTimeout(),
-                (h, a) -> a.restoreSnapshot(id, epoch));
+        removeStaleCopies(rec, target);
+        if (!moves.isEmpty()) {
+            connectNetwork(rec.slice(), target, parts, infos);
+        }
+        Map<String, HostCalls.Outcome<List<VmInfo>>> loaded = calls.onEach(vmsByTarget.keySet(), settings.restoreTimeout(),
+                (h, a) -> moves.isEmpty() ? a.restoreSnapshot(id, epoch) : a.restoreSnapshot(id, epoch, vmsByTarget.get(h)));
         HostCalls.Outcome<List<VmInfo>> bad = firstError(loaded);
         if (bad != null) {
             // A half-restored slice must not run: remove what the other hosts loaded.
-            calls.onEach(rec.hosts(), settings.callTimeout(), (h, a) -> {
+            calls.onEach(vmsByTarget.keySet(), settings.callTimeout(), (h, a) -> {
                 HostCalls.Outcome<List<VmInfo>> o = loaded.get(h);
                 if (o.ok()) {
                     for (VmInfo v : o.value()) {
@@ -650,15 +726,15 @@ public final class SnapshotCoordinator implements AutoCloseable {
             });
             SnapshotFailure kind = bad.error().reason() == HostException.Reason.UNREACHABLE
                     ? SnapshotFailure.HOST_UNREACHABLE : SnapshotFailure.RESTORE_FAILED;
-            throw new SnapshotException(errorFrom(kind, bad, rec.vmsOn(bad.host())), bad.error());
+            throw new SnapshotException(errorFrom(kind, bad, vmsByTarget.get(bad.host())), bad.error());
         }
         // A host that misses the ping still gets the resume call, which reports it; the lead then is the longest.
-        Instant resumeAt = clock.instant().plus(settings.leadFor(slowest(ping(rec.hosts()))));
-        Map<String, HostCalls.Outcome<List<VmInfo>>> resumed = calls.onEach(rec.hosts(), settings.callTimeout(),
+        Instant resumeAt = clock.instant().plus(settings.leadFor(slowest(ping(vmsByTarget.keySet()))));
+        Map<String, HostCalls.Outcome<List<VmInfo>>> resumed = calls.onEach(vmsByTarget.keySet(), settings.callTimeout(),
                 (h, a) -> a.resumeRestored(id, resumeAt));
         HostCalls.Outcome<List<VmInfo>> notResumed = firstError(resumed);
         if (notResumed != null) {
-            throw new SnapshotException(errorFrom(SnapshotFailure.RESUME_FAILED, notResumed, rec.vmsOn(notResumed.host())),
+            throw new SnapshotException(errorFrom(SnapshotFailure.RESUME_FAILED, notResumed, vmsByTarget.get(notResumed.host())),
                     notResumed.error());
         }
         Map<String, List<VmInfo>> vms = new LinkedHashMap<>();
@@ -669,8 +745,247 @@ public final class SnapshotCoordinator implements AutoCloseable {
             first = first == null || o.answered().isBefore(first) ? o.answered() : first;
             lastAnswer = lastAnswer == null || o.answered().isAfter(lastAnswer) ? o.answered() : lastAnswer;
         }
+        Duration skew = resumeSkew(vms.values());
+        if (!moves.isEmpty()) {
+            LOG.info("restore of {}: moved {}", id, moves);
+        }
         return new RestoreReport(id, rec.slice(), rec.epoch(), epoch, resumeAt, vms, Duration.between(first, lastAnswer),
-                Duration.between(started, lastAnswer));
+                Duration.between(started, lastAnswer), skew, target, copied);
+    }
+
+    /** Latest minus earliest measured resume instant over every VM; null when any VM's host did not measure it. */
+    static Duration resumeSkew(Iterable<List<VmInfo>> perHost) {
+        Instant min = null;
+        Instant max = null;
+        for (List<VmInfo> vs : perHost) {
+            for (VmInfo v : vs) {
+                if (v.resumedAt() == null) {
+                    return null;
+                }
+                min = min == null || v.resumedAt().isBefore(min) ? v.resumedAt() : min;
+                max = max == null || v.resumedAt().isAfter(max) ? v.resumedAt() : max;
+            }
+        }
+        return min == null ? null : Duration.between(min, max);
+    }
+
+    /**
+     * Refuses a placement before anything changes: every target host must be known and answer, run the hypervisor (and
+     * version) of the VM's snapshot host, and accept the import of the VM's part (which checks that it reaches the
+     * VM's images and has room). Fills {@code infos} (host to info) and {@code parts} (VM to its part, every VM of the
+     * snapshot, for the network). On refusal every import already begun is dropped. Returns the moved VMs whose
+     * targets opened an import (the others already hold the part).
+     */
+    private Set<String> validateMoves(SliceSnapshotRecord rec, List<Move> moves, Map<String, String> origin, Map<String, HostInfo> infos,
+            Map<String, SnapshotPart> parts) throws SnapshotException, InterruptedException {
+        String id = rec.id();
+        Set<String> involved = new java.util.LinkedHashSet<>(origin.values());
+        moves.forEach(m -> involved.add(m.to()));
+        Map<String, HostCalls.Outcome<HostInfo>> answers = calls.onEach(involved, settings.callTimeout(), (h, a) -> a.info());
+        for (Move m : moves) {
+            for (String h : List.of(m.to(), m.from())) {
+                HostCalls.Outcome<HostInfo> o = answers.get(h);
+                if (!o.ok()) {
+                    SnapshotFailure kind = o.error().reason() == HostException.Reason.BAD_REQUEST ? SnapshotFailure.UNKNOWN_HOST
+                            : SnapshotFailure.HOST_UNREACHABLE;
+                    throw new SnapshotException(new SnapshotError(kind, h, m.vm(), o.error().reason() + ": " + o.error().getMessage()), o.error());
+                }
+            }
+            HostInfo src = answers.get(m.from()).value();
+            HostInfo dst = answers.get(m.to()).value();
+            if (!src.hypervisor().equals(dst.hypervisor()) || !src.hypervisorVersion().equals(dst.hypervisorVersion())) {
+                throw refusal(SnapshotFailure.HYPERVISOR_MISMATCH, m.to(), m.vm(), "the snapshot of " + m.vm() + " was taken under "
+                        + src.hypervisor() + " " + src.hypervisorVersion() + " on " + m.from() + "; " + m.to() + " runs " + dst.hypervisor()
+                        + " " + dst.hypervisorVersion());
+            }
+        }
+        answers.values().stream().filter(HostCalls.Outcome::ok).forEach(o -> infos.put(o.host(), o.value()));
+        // Every VM's part description: what to copy for the moved ones, the links of all of them for the network.
+        Map<String, List<String>> vmsByOrigin = new LinkedHashMap<>();
+        origin.forEach((vm, h) -> vmsByOrigin.computeIfAbsent(h, k -> new ArrayList<>()).add(vm));
+        Map<String, HostCalls.Outcome<List<SnapshotPart>>> described = calls.onEach(vmsByOrigin.keySet(), settings.callTimeout(), (h, a) -> {
+            List<SnapshotPart> out = new ArrayList<>();
+            for (String vm : vmsByOrigin.get(h)) {
+                out.add(a.snapshotPart(id, vm));
+            }
+            return out;
+        });
+        HostCalls.Outcome<List<SnapshotPart>> undescribed = firstError(described);
+        if (undescribed != null) {
+            SnapshotFailure kind = undescribed.error().reason() == HostException.Reason.UNREACHABLE ? SnapshotFailure.HOST_UNREACHABLE
+                    : SnapshotFailure.RESTORE_FAILED;
+            throw new SnapshotException(errorFrom(kind, undescribed, vmsByOrigin.get(undescribed.host())), undescribed.error());
+        }
+        described.values().forEach(o -> o.value().forEach(p -> parts.put(p.vm(), p)));
+        Map<String, List<Move>> movesByTarget = new LinkedHashMap<>();
+        moves.forEach(m -> movesByTarget.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(m));
+        Map<String, HostCalls.Outcome<List<String>>> begun = calls.onEach(movesByTarget.keySet(), settings.callTimeout(), (h, a) -> {
+            List<String> opened = new ArrayList<>();
+            for (Move m : movesByTarget.get(h)) {
+                try {
+                    if (a.beginImport(parts.get(m.vm()))) {
+                        opened.add(m.vm());
+                    }
+                } catch (HostException e) {
+                    for (String vm : opened) {
+                        abortQuietly(a, id, vm);
+                    }
+                    throw new HostException(e.reason(), m.vm() + ": " + e.getMessage(), e);
+                }
+            }
+            return opened;
+        });
+        HostCalls.Outcome<List<String>> refused = firstError(begun);
+        if (refused != null) {
+            for (HostCalls.Outcome<List<String>> o : begun.values()) {
+                if (o.ok()) {
+                    HostAgent a = agentOrNull(o.host());
+                    o.value().forEach(vm -> abortQuietly(a, id, vm));
+                }
+            }
+            SnapshotFailure kind = switch (refused.error().reason()) {
+                case BAD_REQUEST -> SnapshotFailure.IMAGES_UNREACHABLE;
+                case UNREACHABLE -> SnapshotFailure.HOST_UNREACHABLE;
+                default -> SnapshotFailure.IMPORT_FAILED;
+            };
+            throw new SnapshotException(errorFrom(kind, refused, movesByTarget.get(refused.host()).stream().map(Move::vm).toList()),
+                    refused.error());
+        }
+        // A target that already held a part opened no import for it: it needs no copy.
+        Set<String> needed = new HashSet<>();
+        begun.values().forEach(o -> needed.addAll(o.value()));
+        return needed;
+    }
+
+    private HostAgent agentOrNull(String host) {
+        try {
+            return directory.host(host);
+        } catch (HostException e) {
+            return null;
+        }
+    }
+
+    private static void abortQuietly(HostAgent a, String id, String vm) {
+        if (a == null) {
+            return;
+        }
+        try {
+            a.abortImport(id, vm);
+        } catch (HostException e) {
+            LOG.warn("cannot drop the import of {} in {}: {}", vm, id, e.getMessage());
+        }
+    }
+
+    /**
+     * Copies the parts the targets opened imports for, in parallel across targets (one VM after the other on each);
+     * returns the bytes moved. A failure drops every import not yet finished and fails with IMPORT_FAILED (or
+     * HOST_UNREACHABLE); parts already published on a target stay there, deleted with the snapshot.
+     */
+    private long copyParts(String id, List<Move> moves, Map<String, SnapshotPart> parts, Set<String> needed)
+            throws SnapshotException, InterruptedException {
+        Map<String, List<Move>> byTarget = new LinkedHashMap<>();
+        moves.stream().filter(m -> needed.contains(m.vm())).forEach(m -> byTarget.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(m));
+        if (byTarget.isEmpty()) {
+            return 0;
+        }
+        Map<String, HostCalls.Outcome<Long>> done = calls.onEach(byTarget.keySet(), settings.restoreTimeout(), (h, a) -> {
+            long bytes = 0;
+            List<Move> todo = byTarget.get(h);
+            for (int i = 0; i < todo.size(); i++) {
+                Move m = todo.get(i);
+                try {
+                    bytes += PartCopy.copy(directory.host(m.from()), a, parts.get(m.vm()));
+                } catch (HostException e) {
+                    for (Move later : todo.subList(i + 1, todo.size())) {
+                        abortQuietly(a, id, later.vm());
+                    }
+                    throw new HostException(e.reason(), m.vm() + " from " + m.from() + ": " + e.getMessage(), e);
+                }
+            }
+            return bytes;
+        });
+        HostCalls.Outcome<Long> bad = firstError(done);
+        if (bad != null) {
+            for (HostCalls.Outcome<Long> o : done.values()) {
+                if (o.timedOut()) {
+                    HostAgent a = agentOrNull(o.host());
+                    byTarget.get(o.host()).forEach(m -> abortQuietly(a, id, m.vm()));
+                }
+            }
+            SnapshotFailure kind = bad.error().reason() == HostException.Reason.UNREACHABLE ? SnapshotFailure.HOST_UNREACHABLE
+                    : SnapshotFailure.IMPORT_FAILED;
+            throw new SnapshotException(errorFrom(kind, bad, byTarget.get(bad.host()).stream().map(Move::vm).toList()), bad.error());
+        }
+        return done.values().stream().mapToLong(HostCalls.Outcome::value).sum();
+    }
+
+    /**
+     * Destroys every VM of the snapshot that runs, under its name and in its slice, on a host other than the one it is
+     * restored on (a copy from an earlier restore that moved it, or the original of a moved VM), so that no VM runs
+     * twice. Hosts that do not answer are skipped (logged): they cannot be reached by the slice's traffic either.
+     */
+    private void removeStaleCopies(SliceSnapshotRecord rec, Map<String, String> target) throws InterruptedException {
+        Set<String> hosts = new java.util.TreeSet<>(directory.hostIds());
+        hosts.addAll(rec.hosts());
+        hosts.addAll(target.values());
+        Map<String, HostCalls.Outcome<List<String>>> out = calls.onEach(hosts, settings.callTimeout(), (h, a) -> {
+            List<String> removed = new ArrayList<>();
+            for (VmInfo v : a.vms()) {
+                String home = target.get(v.name());
+                if (home != null && !home.equals(h) && v.slice().equals(rec.slice())) {
+                    a.destroyVm(v.name());
+                    removed.add(v.name());
+                }
+            }
+            return removed;
+        });
+        for (HostCalls.Outcome<List<String>> o : out.values()) {
+            if (!o.ok()) {
+                LOG.warn("restore of {}: cannot check host {} for stale copies of the slice's VMs: {}", rec.id(), o.host(),
+                        o.error().getMessage());
+            } else if (!o.value().isEmpty()) {
+                LOG.info("restore of {}: destroyed {} on {}, which now run elsewhere", rec.id(), o.value(), o.host());
+            }
+        }
+    }
+
+    /**
+     * Makes the slice's links span the hosts of the new placement: each link's segment (from the snapshot's port
+     * records) exists on every host with a VM on it, and each pair of those hosts is joined by a tunnel both ways.
+     * Both calls are idempotent, so hosts that already had them are unaffected.
+     */
+    private void connectNetwork(String slice, Map<String, String> target, Map<String, SnapshotPart> parts, Map<String, HostInfo> infos)
+            throws SnapshotException, InterruptedException {
+        Map<String, SegmentSpec> links = new LinkedHashMap<>();
+        Map<String, Set<String>> hostsOnLink = new LinkedHashMap<>();
+        for (SnapshotPart p : parts.values()) {
+            for (SegmentSpec s : p.segments()) {
+                links.putIfAbsent(s.link(), s);
+                hostsOnLink.computeIfAbsent(s.link(), k -> new java.util.TreeSet<>()).add(target.get(p.vm()));
+            }
+        }
+        Set<String> hosts = new java.util.TreeSet<>();
+        hostsOnLink.values().forEach(hosts::addAll);
+        Map<String, HostCalls.Outcome<Boolean>> out = calls.onEach(hosts, settings.callTimeout(), (h, a) -> {
+            for (Map.Entry<String, Set<String>> e : hostsOnLink.entrySet()) {
+                if (!e.getValue().contains(h)) {
+                    continue;
+                }
+                a.createSegment(links.get(e.getKey()));
+                for (String peer : e.getValue()) {
+                    if (!peer.equals(h)) {
+                        a.connectSegment(slice, e.getKey(), infos.get(peer).tunnelEndpoint());
+                    }
+                }
+            }
+            return true;
+        });
+        HostCalls.Outcome<Boolean> bad = firstError(out);
+        if (bad != null) {
+            SnapshotFailure kind = bad.error().reason() == HostException.Reason.UNREACHABLE ? SnapshotFailure.HOST_UNREACHABLE
+                    : SnapshotFailure.RESTORE_FAILED;
+            throw new SnapshotException(errorFrom(kind, bad, List.of()), bad.error());
+        }
     }
 
     // ================================================================ recovery

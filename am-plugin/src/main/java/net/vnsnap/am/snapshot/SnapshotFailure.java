@@ -26,6 +26,14 @@ public enum SnapshotFailure {
     RESTORE_FAILED(GeniCode.ERROR),
     /** Restored VMs were loaded but a host could not resume them. */
     RESUME_FAILED(GeniCode.ERROR),
+    /** A restore placement names a host this AM does not know. */
+    UNKNOWN_HOST(GeniCode.BADARGS),
+    /** A restore placement moves a VM to a host with another hypervisor (or version) than the one it was snapshotted on. */
+    HYPERVISOR_MISMATCH(GeniCode.REFUSED),
+    /** A restore placement moves a VM to a host that cannot reach the VM's images (kernel, initrd, frozen disks). */
+    IMAGES_UNREACHABLE(GeniCode.REFUSED),
+    /** Copying a VM's snapshot part to its new host failed (no room, damaged copy, a host refused). */
+    IMPORT_FAILED(GeniCode.ERROR),
     /** A host could not delete its files. */
     DELETE_FAILED(GeniCode.ERROR),
     /** The AM stopped while the snapshot ran; recovery found it incomplete on some host. */

@@ -18,8 +18,10 @@ import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostException.Reason;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.HostSnapshot;
+import net.vnsnap.host.api.PartFile;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
+import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
 import net.vnsnap.host.api.VmCut;
@@ -28,6 +30,7 @@ import net.vnsnap.host.api.VmRequest;
 import net.vnsnap.host.driver.GuestUser;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
+import net.vnsnap.host.vswitch.ColourPolicy;
 
 /**
  * An in-memory host agent that keeps VMs (running or paused), snapshot files and a store size, takes cuts at the
@@ -36,7 +39,13 @@ import net.vnsnap.host.driver.VmState;
 public final class FakeHost implements HostAgent {
 
     /** The calls a test can make fail or stop at. */
-    public enum Op { INFO, PREPARE, TAKE, COMMIT, ABORT, PROGRESS, SNAPSHOTS, DELETE, RESTORE, RESUME_RESTORED, VM, RESUME_VM }
+    public enum Op { INFO, PREPARE, TAKE, COMMIT, ABORT, PROGRESS, SNAPSHOTS, DELETE, RESTORE, RESUME_RESTORED, VM, RESUME_VM, PART, READ_PART,
+        BEGIN_IMPORT, WRITE_IMPORT, FINISH_IMPORT, ABORT_IMPORT }
+
+    /** The size of the one image file each VM's part has here: a little over one copy chunk, so copies take two. */
+    public static final int PART_IMAGE_BYTES = (2 << 20) + 1000;
+    /** The link every fake VM's single port is on. */
+    public static final String LINK = "lan0";
 
     /** One VM with its run state and the epoch its switch ports are in. */
     private static final class Vm {
@@ -55,8 +64,11 @@ public final class FakeHost implements HostAgent {
             this.diskBytes = diskBytes;
         }
 
+        /** When resumeRestored resumed it, by the host's clock. */
+        Instant resumedAt;
+
         VmInfo info() {
-            return new VmInfo(name, slice, state, restoredFrom, "");
+            return new VmInfo(name, slice, state, restoredFrom, "", null, resumedAt);
         }
     }
 
@@ -107,6 +119,16 @@ public final class FakeHost implements HostAgent {
     private boolean dieAfterTake;
     /** Restore refuses with RESTORE_FAILED. @GuardedBy("lock") */
     private boolean failRestore;
+    /** beginImport finds a VM image it needs missing here. @GuardedBy("lock") */
+    private boolean imagesUnreachable;
+    /** writeImport flips a bit of what it stores, so finishImport finds a checksum mismatch. @GuardedBy("lock") */
+    private boolean damageImports;
+    /** Imports in progress by "snapshot/vm": the part and the bytes received per file. @GuardedBy("lock") */
+    private final Map<String, Map.Entry<SnapshotPart, Map<String, java.io.ByteArrayOutputStream>>> imports = new HashMap<>();
+    /** Tunnel peers per link as "link endpoint". @GuardedBy("lock") */
+    private final Set<String> tunnels = new java.util.TreeSet<>();
+    /** Segments by link. @GuardedBy("lock") */
+    private final Map<String, SegmentSpec> segments = new HashMap<>();
     /** In live mode each VM's cut lands this long after the take call, like a pre-copy of that length. @GuardedBy("lock") */
     private final Map<String, Duration> liveCutDelay = new HashMap<>();
     private final Map<Op, Gate> gatesBefore = new EnumMap<>(Op.class);
@@ -199,6 +221,46 @@ public final class FakeHost implements HostAgent {
     public void failRestore() {
         synchronized (lock) {
             failRestore = true;
+        }
+    }
+
+    public void imagesUnreachable() {
+        synchronized (lock) {
+            imagesUnreachable = true;
+        }
+    }
+
+    public void damageImports() {
+        synchronized (lock) {
+            damageImports = true;
+        }
+    }
+
+    /** Tunnels as "link endpoint". */
+    public Set<String> tunnels() {
+        synchronized (lock) {
+            return Set.copyOf(tunnels);
+        }
+    }
+
+    public Set<String> segments() {
+        synchronized (lock) {
+            return Set.copyOf(segments.keySet());
+        }
+    }
+
+    /** The VMs whose part of the snapshot this host holds committed. */
+    public List<String> partVms(String snapshotId) {
+        synchronized (lock) {
+            Snap s = snaps.get(snapshotId);
+            return s == null || !s.complete ? List.of() : s.cuts.stream().map(VmCut::vm).toList();
+        }
+    }
+
+    /** Imports begun and neither finished nor dropped. */
+    public Set<String> openImports() {
+        synchronized (lock) {
+            return Set.copyOf(imports.keySet());
         }
     }
 
@@ -359,13 +421,25 @@ public final class FakeHost implements HostAgent {
     }
 
     @Override
-    public void createSegment(SegmentSpec segment) {
+    public void createSegment(SegmentSpec segment) throws HostException {
         calls.add("createsegment " + segment.link());
+        synchronized (lock) {
+            SegmentSpec had = segments.putIfAbsent(segment.link(), segment);
+            if (had != null && !had.equals(segment)) {
+                throw new HostException(Reason.CONFLICT, "segment " + segment.link() + " exists with other settings");
+            }
+        }
     }
 
     @Override
-    public void connectSegment(String slice, String link, String remoteTunnelEndpoint) {
-        calls.add("connectsegment " + link);
+    public void connectSegment(String slice, String link, String remoteTunnelEndpoint) throws HostException {
+        calls.add("connectsegment " + link + " " + remoteTunnelEndpoint);
+        synchronized (lock) {
+            if (!segments.containsKey(link)) {
+                throw new HostException(Reason.BAD_REQUEST, "no segment " + link + " on " + hostId);
+            }
+            tunnels.add(link + " " + remoteTunnelEndpoint);
+        }
     }
 
     @Override
@@ -593,6 +667,11 @@ public final class FakeHost implements HostAgent {
 
     @Override
     public List<VmInfo> restoreSnapshot(String snapshotId, int epoch) throws HostException {
+        return restoreSnapshot(snapshotId, epoch, null);
+    }
+
+    @Override
+    public List<VmInfo> restoreSnapshot(String snapshotId, int epoch, List<String> only) throws HostException {
         enter(Op.RESTORE, snapshotId);
         restoreEpochs.add(epoch);
         synchronized (lock) {
@@ -604,8 +683,14 @@ public final class FakeHost implements HostAgent {
                 String vm = s.plan.vms().get(0);
                 throw new HostException(Reason.CORRUPT_SNAPSHOT, vm + ": memory image checksum mismatch (injected)");
             }
+            if (only != null && !s.cuts.stream().map(VmCut::vm).toList().containsAll(only)) {
+                throw new HostException(Reason.NO_SUCH_VM, "snapshot " + snapshotId + " on " + hostId + " lacks one of " + only);
+            }
             List<VmInfo> out = new ArrayList<>();
             for (VmCut c : s.cuts) {
+                if (only != null && !only.contains(c.vm())) {
+                    continue;
+                }
                 Vm v = new Vm(c.vm(), s.plan.slice(), c.memoryBytes(), c.diskBytes());
                 v.state = VmState.RESTORED_PAUSED;
                 v.restoredFrom = snapshotId;
@@ -626,10 +711,146 @@ public final class FakeHost implements HostAgent {
             for (Vm v : vms.values()) {
                 if (v.restoredFrom.equals(snapshotId) && v.state == VmState.RESTORED_PAUSED) {
                     v.state = VmState.RUNNING;
+                    v.resumedAt = clock.instant();
                     out.add(v.info());
                 }
             }
             return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- moving parts
+
+    /** The fake's part files of a VM: a manifest naming its cut, and an image whose bytes derive from the VM's name. */
+    private static Map<String, byte[]> partFiles(String snapshotId, VmCut c) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("part.manifest", (snapshotId + " " + c.vm() + " " + c.cutAt() + " " + c.memoryBytes() + " " + c.diskBytes())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] image = new byte[PART_IMAGE_BYTES];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (byte) (c.vm().hashCode() + i);
+        }
+        files.put("vms/" + c.vm() + "/memory.img", image);
+        return files;
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private VmCut heldCut(String snapshotId, String vm) throws HostException {
+        Snap s = snaps.get(snapshotId);
+        if (s == null || !s.complete) {
+            throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no complete snapshot " + snapshotId + " on " + hostId);
+        }
+        return s.cuts.stream().filter(c -> c.vm().equals(vm)).findFirst().orElseThrow(() -> new HostException(Reason.NO_SUCH_SNAPSHOT,
+                "snapshot " + snapshotId + " holds no part of " + vm + " on " + hostId));
+    }
+
+    @Override
+    public SnapshotPart snapshotPart(String snapshotId, String vm) throws HostException {
+        enter(Op.PART, snapshotId + "/" + vm);
+        synchronized (lock) {
+            VmCut c = heldCut(snapshotId, vm);
+            Snap s = snaps.get(snapshotId);
+            List<PartFile> files = new ArrayList<>();
+            partFiles(snapshotId, c).forEach((p, b) -> files.add(new PartFile(p, b.length, sha256(b))));
+            return new SnapshotPart(snapshotId, s.plan.slice(), s.plan.epoch(), s.plan.mode(), vm, vm, files,
+                    List.of(new SegmentSpec(s.plan.slice(), LINK, 401, ColourPolicy.HOLD_AND_RECORD)), List.of("/images/" + vm));
+        }
+    }
+
+    @Override
+    public byte[] readSnapshotPart(String snapshotId, String vm, String path, long offset, int length) throws HostException {
+        enter(Op.READ_PART, snapshotId + "/" + vm + "/" + path);
+        synchronized (lock) {
+            byte[] b = partFiles(snapshotId, heldCut(snapshotId, vm)).get(path);
+            if (b == null || length > MAX_CHUNK || offset > b.length) {
+                throw new HostException(Reason.BAD_REQUEST, "bad read of " + path);
+            }
+            return java.util.Arrays.copyOfRange(b, (int) offset, (int) Math.min(b.length, offset + length));
+        }
+    }
+
+    @Override
+    public boolean beginImport(SnapshotPart part) throws HostException {
+        enter(Op.BEGIN_IMPORT, part.snapshotId() + "/" + part.vm());
+        synchronized (lock) {
+            Snap s = snaps.get(part.snapshotId());
+            if (s != null && s.complete && s.cuts.stream().anyMatch(c -> c.vm().equals(part.vm()))) {
+                return false;
+            }
+            if (imagesUnreachable) {
+                throw new HostException(Reason.BAD_REQUEST, part.vm() + " needs " + part.requiredPaths() + ", which " + hostId + " cannot reach");
+            }
+            if (part.bytes() > capacity - used()) {
+                throw new HostException(Reason.INSUFFICIENT_STORAGE, "no room for " + part.vm() + " on " + hostId);
+            }
+            imports.put(part.snapshotId() + "/" + part.vm(), Map.entry(part, new HashMap<>()));
+            return true;
+        }
+    }
+
+    @Override
+    public void writeImport(String snapshotId, String vm, String path, long offset, byte[] data) throws HostException {
+        enter(Op.WRITE_IMPORT, snapshotId + "/" + vm + "/" + path);
+        synchronized (lock) {
+            var imp = imports.get(snapshotId + "/" + vm);
+            if (imp == null) {
+                throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no import of " + vm);
+            }
+            java.io.ByteArrayOutputStream out = imp.getValue().computeIfAbsent(path, k -> new java.io.ByteArrayOutputStream());
+            if (out.size() != offset) {
+                throw new HostException(Reason.BAD_REQUEST, "write at " + offset + " but " + out.size() + " bytes written");
+            }
+            byte[] copy = data.clone();
+            if (damageImports && copy.length > 0) {
+                copy[0] ^= 1;
+            }
+            out.write(copy, 0, copy.length);
+        }
+    }
+
+    @Override
+    public HostSnapshot finishImport(String snapshotId, String vm) throws HostException {
+        enter(Op.FINISH_IMPORT, snapshotId + "/" + vm);
+        synchronized (lock) {
+            var imp = imports.remove(snapshotId + "/" + vm);
+            if (imp == null) {
+                throw new HostException(Reason.NO_SUCH_SNAPSHOT, "no import of " + vm);
+            }
+            SnapshotPart part = imp.getKey();
+            for (PartFile f : part.files()) {
+                java.io.ByteArrayOutputStream got = imp.getValue().get(f.path());
+                if (got == null || !sha256(got.toByteArray()).equals(f.sha256())) {
+                    throw new HostException(Reason.CORRUPT_SNAPSHOT, vm + ": " + f.path() + " fails its checksum on " + hostId);
+                }
+            }
+            String[] m = new String(imp.getValue().get("part.manifest").toByteArray(), java.nio.charset.StandardCharsets.UTF_8).split(" ");
+            VmCut cut = new VmCut(vm, Instant.parse(m[2]), Duration.ofMillis(5), Duration.ofMillis(50), Long.parseLong(m[3]),
+                    Long.parseLong(m[4]), Map.of());
+            Snap s = snaps.get(snapshotId);
+            if (s == null) {
+                s = new Snap(new SnapshotPlan(snapshotId, part.slice(), part.epoch(), part.mode(), false, List.of(vm)), part.bytes());
+                s.complete = true;
+                s.phase = "committed";
+                s.createdAt = clock.instant();
+                snaps.put(snapshotId, s);
+            }
+            s.cuts.add(cut);
+            return describe(s);
+        }
+    }
+
+    @Override
+    public void abortImport(String snapshotId, String vm) throws HostException {
+        enter(Op.ABORT_IMPORT, snapshotId + "/" + vm);
+        synchronized (lock) {
+            imports.remove(snapshotId + "/" + vm);
         }
     }
 }
