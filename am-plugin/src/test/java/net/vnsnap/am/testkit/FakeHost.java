@@ -127,7 +127,7 @@ public final class FakeHost implements HostAgent {
     private final Map<String, Map.Entry<SnapshotPart, Map<String, java.io.ByteArrayOutputStream>>> imports = new HashMap<>();
     /** Tunnel peers per link as "link endpoint". @GuardedBy("lock") */
     private final Set<String> tunnels = new java.util.TreeSet<>();
-    /** Segments by link. @GuardedBy("lock") */
+    /** Segments by "slice link". @GuardedBy("lock") */
     private final Map<String, SegmentSpec> segments = new HashMap<>();
     /** In live mode each VM's cut lands this long after the take call, like a pre-copy of that length. @GuardedBy("lock") */
     private final Map<String, Duration> liveCutDelay = new HashMap<>();
@@ -243,9 +243,10 @@ public final class FakeHost implements HostAgent {
         }
     }
 
+    /** The links of the segments created here (of any slice). */
     public Set<String> segments() {
         synchronized (lock) {
-            return Set.copyOf(segments.keySet());
+            return Set.copyOf(segments.values().stream().map(SegmentSpec::link).toList());
         }
     }
 
@@ -424,7 +425,7 @@ public final class FakeHost implements HostAgent {
     public void createSegment(SegmentSpec segment) throws HostException {
         calls.add("createsegment " + segment.link());
         synchronized (lock) {
-            SegmentSpec had = segments.putIfAbsent(segment.link(), segment);
+            SegmentSpec had = segments.putIfAbsent(segment.slice() + " " + segment.link(), segment);
             if (had != null && !had.equals(segment)) {
                 throw new HostException(Reason.CONFLICT, "segment " + segment.link() + " exists with other settings");
             }
@@ -435,7 +436,7 @@ public final class FakeHost implements HostAgent {
     public void connectSegment(String slice, String link, String remoteTunnelEndpoint) throws HostException {
         calls.add("connectsegment " + link + " " + remoteTunnelEndpoint);
         synchronized (lock) {
-            if (!segments.containsKey(link)) {
+            if (!segments.containsKey(slice + " " + link)) {
                 throw new HostException(Reason.BAD_REQUEST, "no segment " + link + " on " + hostId);
             }
             tunnels.add(link + " " + remoteTunnelEndpoint);

@@ -32,18 +32,23 @@ record SliceCycle(SliceSnapshotRecord record, Map<String, GuestConsole> original
 
     /** Runs a round; {@code runOn} is how long the slice keeps running between COMPLETE and the destruction. */
     static SliceCycle run(ThreeVmSlice slice, SnapshotCoordinator c, SnapshotMode mode, Duration runOn) throws Exception {
+        return run(slice, c, mode, runOn, Map.of());
+    }
+
+    /** A round whose restore runs the VMs named in {@code moves} on the given hosts (VM name to host id). */
+    static SliceCycle run(ThreeVmSlice slice, SnapshotCoordinator c, SnapshotMode mode, Duration runOn, Map<String, String> moves)
+            throws Exception {
         Map<String, GuestConsole> original = slice.consoles();
         Map<String, Long> before = slice.offsets();
         Instant t0 = Instant.now();
-        SnapshotHandle h = c.start(new SliceSnapshotRequest(slice.slice, mode, false, "slicetest-" + mode,
-                ThreeVmSlice.PLACEMENT));
+        SnapshotHandle h = c.start(new SliceSnapshotRequest(slice.slice, mode, false, "slicetest-" + mode, slice.placement()));
         SliceSnapshotRecord rec = h.await(TAKE_WAIT);
         Duration took = Duration.between(t0, Instant.now());
         assertEquals(SliceSnapshotState.COMPLETE, rec.state(), () -> "snapshot failed: " + h.failure());
         Map<String, Long> atComplete = slice.offsets();
         Thread.sleep(runOn.toMillis());
         slice.destroyAll();
-        RestoreReport r = c.restore(rec.id());
+        RestoreReport r = c.restore(rec.id(), moves);
         slice.adopt(r);
         return new SliceCycle(rec, original, before, atComplete, took, r);
     }

@@ -48,11 +48,28 @@ final class ThreeVmSlice {
     final Workload work;
     /** The console of each VM's current incarnation: replaced when the slice is restored. */
     private final Map<String, GuestConsole> consoles = new LinkedHashMap<>();
+    /** The host each VM runs on now: a restore that moves VMs changes it. */
+    private final Map<String, String> hostOf = new LinkedHashMap<>();
 
     private ThreeVmSlice(String slice, TwoHostTestbed bed, Workload work) {
         this.slice = slice;
         this.bed = bed;
         this.work = work;
+        PLACEMENT.forEach((h, vms) -> vms.forEach(vm -> hostOf.put(vm, h)));
+    }
+
+    /** Host to its VMs now (the snapshot request's placement), in VMS order. */
+    Map<String, List<String>> placement() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (String vm : VMS) {
+            m.computeIfAbsent(hostOf.get(vm), k -> new java.util.ArrayList<>()).add(vm);
+        }
+        return m;
+    }
+
+    /** The host {@code vm} runs on now. */
+    String hostOf(String vm) {
+        return hostOf.get(vm);
     }
 
     /** Creates the LAN on both hosts with {@code policy}, boots the three VMs and waits until all traffic flows. */
@@ -85,9 +102,10 @@ final class ThreeVmSlice {
         consoles.put(vm.name(), new GuestConsole(Path.of(vm.consoleLog())));
     }
 
-    /** Switches to the restored VMs' consoles. */
+    /** Switches to the restored VMs' consoles and records where they run. */
     void adopt(RestoreReport r) {
         r.vmsByHost().values().forEach(this::adopt);
+        hostOf.putAll(r.placement());
     }
 
     /** Switches to these VMs' consoles (restored ones). */
@@ -130,9 +148,9 @@ final class ThreeVmSlice {
         console("vm3").await(TCP_RX, off, first + 3L * work.tcpEvery(), timeout);
     }
 
-    /** Destroys every VM of the slice on its host. */
+    /** Destroys every VM of the slice on the host it runs on now. */
     void destroyAll() throws HostException {
-        for (Map.Entry<String, List<String>> e : PLACEMENT.entrySet()) {
+        for (Map.Entry<String, List<String>> e : placement().entrySet()) {
             for (String vm : e.getValue()) {
                 bed.agent(e.getKey()).destroyVm(vm);
             }
