@@ -1294,6 +1294,49 @@ public final class AggregateManager implements AmApiV3 {
         }
 
         @Override
+        public SliceRecord moveSlivers(Map<String, String> hostBySliverUrn) throws GeniException {
+            Set<String> known = new LinkedHashSet<>(hosts.hostIds());
+            Map<String, Sliver> changed = new LinkedHashMap<>();
+            Set<String> wanted = new LinkedHashSet<>(hostBySliverUrn.keySet());
+            Set<String> left = new LinkedHashSet<>();
+            for (Sliver s : current.slivers()) {
+                String to = hostBySliverUrn.get(s.urn());
+                if (wanted.remove(s.urn()) && !s.host().equals(to)) {
+                    if (!known.contains(to)) {
+                        throw new GeniException(GeniCode.BADARGS, "no host '" + to + "' in this aggregate");
+                    }
+                    changed.put(s.urn(), s.withHost(to));
+                    left.add(s.host());
+                }
+            }
+            if (!wanted.isEmpty()) {
+                throw new GeniException(GeniCode.BADARGS, "no such slivers in " + current.urn() + ": " + wanted);
+            }
+            SliceRecord next = current.withSlivers(SliceModel.replace(current.slivers(), changed));
+            store(() -> {
+                store.put(next);
+                return null;
+            });
+            current = next;
+            // A host the move left without a VM of the slice keeps no segment of it (as when its slivers are deleted).
+            List<String> links = next.attributes().keySet().stream().filter(k -> k.startsWith(SliceModel.VNI))
+                    .map(k -> k.substring(SliceModel.VNI.length())).toList();
+            for (String h : left) {
+                if (next.slivers().stream().noneMatch(s -> s.host().equals(h) && s.allocation() == AllocationState.PROVISIONED)) {
+                    for (String link : links) {
+                        try {
+                            hosts.agent(h).removeSegment(next.urn(), link);
+                        } catch (HostException e) {
+                            LOG.warn("slice {}: segment {} stays on host {}: {}", next.urn(), link, h, e.getMessage());
+                        }
+                    }
+                }
+            }
+            LOG.info("slice {}: slivers moved {}", next.urn(), changed.values().stream().map(s -> s.vmName() + "->" + s.host()).toList());
+            return next;
+        }
+
+        @Override
         public SliverStatus status(Sliver sliver) {
             return AggregateManager.this.status(current, sliver);
         }

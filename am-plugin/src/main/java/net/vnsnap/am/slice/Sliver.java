@@ -39,6 +39,11 @@ public record Sliver(String urn, String sliceUrn, String clientId, String host, 
         return new Sliver(urn, sliceUrn, clientId, host, vmName, allocation, o, expires, err);
     }
 
+    /** The same sliver with its VM on another host (a restore moved it there). */
+    public Sliver withHost(String newHost) {
+        return new Sliver(urn, sliceUrn, clientId, newHost, vmName, allocation, operational, expires, error);
+    }
+
     public Sliver withExpires(Instant t) {
         return new Sliver(urn, sliceUrn, clientId, host, vmName, allocation, operational, t, error);
     }

@@ -1,5 +1,8 @@
 package net.vnsnap.am.snapshot;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.PartFile;
@@ -19,21 +22,25 @@ final class PartCopy {
 
     /**
      * Copies every file of a part whose import the target has begun, then finishes the import; on any failure the
-     * target's staging area is dropped. Returns the bytes moved.
+     * target's staging area is dropped. Returns the bytes moved. The next chunk is read from the source on
+     * {@code readAhead} while the current one is written to the target, so the two hosts' encoding and decoding overlap.
      */
-    static long copy(HostAgent from, HostAgent to, SnapshotPart part) throws HostException {
+    static long copy(HostAgent from, HostAgent to, SnapshotPart part, Executor readAhead) throws HostException {
         long moved = 0;
         try {
             for (PartFile f : part.files()) {
                 long off = 0;
-                while (off < f.size()) {
-                    byte[] data = from.readSnapshotPart(part.snapshotId(), part.vm(), f.path(), off, (int) Math.min(CHUNK, f.size() - off));
+                CompletableFuture<byte[]> next = f.size() == 0 ? null : read(from, part, f, 0, readAhead);
+                while (next != null) {
+                    byte[] data = await(next);
                     if (data.length == 0) {
                         throw new HostException(HostException.Reason.CORRUPT_SNAPSHOT, "snapshot " + part.snapshotId() + ": " + f.path()
                                 + " of " + part.vm() + " ended after " + off + " of " + f.size() + " bytes");
                     }
+                    long after = off + data.length;
+                    next = after < f.size() ? read(from, part, f, after, readAhead) : null;
                     to.writeImport(part.snapshotId(), part.vm(), f.path(), off, data);
-                    off += data.length;
+                    off = after;
                     moved += data.length;
                 }
             }
@@ -46,6 +53,27 @@ final class PartCopy {
                 e.addSuppressed(x);
             }
             throw e;
+        }
+    }
+
+    private static CompletableFuture<byte[]> read(HostAgent from, SnapshotPart part, PartFile f, long off, Executor readAhead) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return from.readSnapshotPart(part.snapshotId(), part.vm(), f.path(), off, (int) Math.min(CHUNK, f.size() - off));
+            } catch (HostException e) {
+                throw new CompletionException(e);
+            }
+        }, readAhead);
+    }
+
+    private static byte[] await(CompletableFuture<byte[]> f) throws HostException {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof HostException h) {
+                throw h;
+            }
+            throw new HostException(HostException.Reason.INTERNAL, "reading a snapshot part failed: " + e.getCause(), e.getCause());
         }
     }
 }

@@ -800,6 +800,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
             }
         }
         answers.values().stream().filter(HostCalls.Outcome::ok).forEach(o -> infos.put(o.host(), o.value()));
+        checkRoom(rec, moves, origin, infos);
         // Every VM's part description: what to copy for the moved ones, the links of all of them for the network.
         Map<String, List<String>> vmsByOrigin = new LinkedHashMap<>();
         origin.forEach((vm, h) -> vmsByOrigin.computeIfAbsent(h, k -> new ArrayList<>()).add(vm));
@@ -857,6 +858,33 @@ public final class SnapshotCoordinator implements AutoCloseable {
         return needed;
     }
 
+    /**
+     * Refuses a placement that puts more VMs on a target than its {@code maxVms}: what it runs now, less the slice's
+     * VMs there that the restore replaces or moves away, plus the VMs placed on it.
+     */
+    private void checkRoom(SliceSnapshotRecord rec, List<Move> moves, Map<String, String> origin, Map<String, HostInfo> infos)
+            throws SnapshotException, InterruptedException {
+        Map<String, String> target = new LinkedHashMap<>(origin);
+        moves.forEach(m -> target.put(m.vm(), m.to()));
+        Set<String> targets = new java.util.TreeSet<>();
+        moves.forEach(m -> targets.add(m.to()));
+        Map<String, HostCalls.Outcome<List<VmInfo>>> running = calls.onEach(targets, settings.callTimeout(), (h, a) -> a.vms());
+        for (String h : targets) {
+            HostCalls.Outcome<List<VmInfo>> o = running.get(h);
+            if (!o.ok()) {
+                throw new SnapshotException(errorFrom(SnapshotFailure.HOST_UNREACHABLE, o, List.of()), o.error());
+            }
+            long leaving = o.value().stream().filter(v -> v.slice().equals(rec.slice()) && target.containsKey(v.name())).count();
+            long arriving = target.values().stream().filter(h::equals).count();
+            HostInfo i = infos.get(h);
+            long after = o.value().size() - leaving + arriving;
+            if (after > i.maxVms()) {
+                throw refusal(SnapshotFailure.TARGET_FULL, h, moves.stream().filter(m -> m.to().equals(h)).map(Move::vm).findFirst().orElse(""),
+                        h + " may run " + i.maxVms() + " VMs; with this placement it would run " + after);
+            }
+        }
+    }
+
     private HostAgent agentOrNull(String host) {
         try {
             return directory.host(host);
@@ -894,7 +922,7 @@ public final class SnapshotCoordinator implements AutoCloseable {
             for (int i = 0; i < todo.size(); i++) {
                 Move m = todo.get(i);
                 try {
-                    bytes += PartCopy.copy(directory.host(m.from()), a, parts.get(m.vm()));
+                    bytes += PartCopy.copy(directory.host(m.from()), a, parts.get(m.vm()), drivers);
                 } catch (HostException e) {
                     for (Move later : todo.subList(i + 1, todo.size())) {
                         abortQuietly(a, id, later.vm());

@@ -32,6 +32,8 @@ public enum SnapshotFailure {
     HYPERVISOR_MISMATCH(GeniCode.REFUSED),
     /** A restore placement moves a VM to a host that cannot reach the VM's images (kernel, initrd, frozen disks). */
     IMAGES_UNREACHABLE(GeniCode.REFUSED),
+    /** A restore placement puts more VMs on a host than its operator lets it run. */
+    TARGET_FULL(GeniCode.REFUSED),
     /** Copying a VM's snapshot part to its new host failed (no room, damaged copy, a host refused). */
     IMPORT_FAILED(GeniCode.ERROR),
     /** A host could not delete its files. */

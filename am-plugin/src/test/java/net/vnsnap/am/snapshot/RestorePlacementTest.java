@@ -127,6 +127,11 @@ class RestorePlacementTest {
         assertRefusedUnchanged(r, Map.of("vm1", "h3"), SnapshotFailure.HYPERVISOR_MISMATCH);
         h3.asHypervisor("fake", List.of("test"));
 
+        // h2 may run two VMs: vm3 stays and vm1 comes, fine; vm2 too would be one too many.
+        f.h2.setMaxVms(2);
+        assertRefusedUnchanged(r, Map.of("vm1", "h2", "vm2", "h2"), SnapshotFailure.TARGET_FULL);
+        f.h2.setMaxVms(16);
+
         h3.setDown(true);
         assertRefusedUnchanged(r, Map.of("vm1", "h3"), SnapshotFailure.HOST_UNREACHABLE);
         h3.setDown(false);

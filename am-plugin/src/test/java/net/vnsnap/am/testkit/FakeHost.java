@@ -97,6 +97,8 @@ public final class FakeHost implements HostAgent {
     private final Map<String, Snap> snaps = new LinkedHashMap<>();
     /** @GuardedBy("lock") */
     private long capacity;
+    /** What info() reports as the VMs the host may run. @GuardedBy("lock") */
+    private int maxVms = 16;
     /** What info() reports, so an AM can place VMs here ("fake" places none). @GuardedBy("lock") */
     private String hypervisor = "fake";
     /** @GuardedBy("lock") */
@@ -221,6 +223,12 @@ public final class FakeHost implements HostAgent {
     public void failRestore() {
         synchronized (lock) {
             failRestore = true;
+        }
+    }
+
+    public void setMaxVms(int n) {
+        synchronized (lock) {
+            maxVms = n;
         }
     }
 
@@ -417,7 +425,7 @@ public final class FakeHost implements HostAgent {
         enter(Op.INFO, "");
         synchronized (lock) {
             int running = (int) vms.values().stream().filter(v -> v.state == VmState.RUNNING).count();
-            return new HostInfo(hostId, hypervisor, "1", "none", modes, capacity - used(), hostId + ":4789", images, 16, running);
+            return new HostInfo(hostId, hypervisor, "1", "none", modes, capacity - used(), hostId + ":4789", images, maxVms, running);
         }
     }
 
@@ -760,8 +768,12 @@ public final class FakeHost implements HostAgent {
             Snap s = snaps.get(snapshotId);
             List<PartFile> files = new ArrayList<>();
             partFiles(snapshotId, c).forEach((p, b) -> files.add(new PartFile(p, b.length, sha256(b))));
-            return new SnapshotPart(snapshotId, s.plan.slice(), s.plan.epoch(), s.plan.mode(), vm, vm, files,
-                    List.of(new SegmentSpec(s.plan.slice(), LINK, 401, ColourPolicy.HOLD_AND_RECORD)), List.of("/images/" + vm));
+            // The slice's segments on this host (an AM created them), else the one link of VMs added by tests.
+            List<SegmentSpec> segs = segments.values().stream().filter(g -> g.slice().equals(s.plan.slice())).toList();
+            if (segs.isEmpty()) {
+                segs = List.of(new SegmentSpec(s.plan.slice(), LINK, 401, ColourPolicy.HOLD_AND_RECORD));
+            }
+            return new SnapshotPart(snapshotId, s.plan.slice(), s.plan.epoch(), s.plan.mode(), vm, vm, files, segs, List.of("/images/" + vm));
         }
     }
 

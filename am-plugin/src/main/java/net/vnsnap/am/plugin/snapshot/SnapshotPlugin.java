@@ -40,6 +40,7 @@ import net.vnsnap.am.slice.SliceRecord;
 import net.vnsnap.am.slice.Sliver;
 import net.vnsnap.am.snapshot.SliceSnapshotRequest;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
+import net.vnsnap.am.snapshot.RestoreReport;
 import net.vnsnap.am.snapshot.SnapshotException;
 import net.vnsnap.am.snapshot.SnapshotFailure;
 import net.vnsnap.am.snapshot.SnapshotHandle;
@@ -75,6 +76,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     public static final String OPT_LABEL = "vnsnap_label";
     public static final String OPT_INCLUDE_DISK = "vnsnap_include_disk";
     public static final String OPT_SNAPSHOT_ID = "vnsnap_snapshot_id";
+    /** Restore option: a struct from a node's client_id to the host its VM is to run on after the restore. */
+    public static final String OPT_PLACEMENT = "vnsnap_placement";
 
     /** Label of snapshots the schedule takes, so experimenters can tell them from their own. */
     public static final String SCHEDULED_LABEL = "scheduled";
@@ -115,11 +118,24 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     private boolean recovered;
 
     /** An operation in progress on one slice. */
-    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+    /**
+     * An operation in progress.
+     *
+     * @param placement for a restore: each VM's host after it (the sliver's current host unless the caller moved it)
+     * @param moves     for a restore: the slivers whose host changes, sliver URN to new host
+     */
+    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle,
+            Map<String, String> placement, Map<String, String> moves) {
+        Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+            this(action, snapshotId, sliverUrns, handle, Map.of(), Map.of());
+        }
     }
 
     /** How the last operation on a slice ended; {@code error} is "" on success. */
-    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished) {
+    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished, Duration resumeSkew) {
+        Outcome(String action, String snapshotId, boolean ok, String error, Instant finished) {
+            this(action, snapshotId, ok, error, finished, null);
+        }
     }
 
     private record Parsed(String request, SliceSettings settings) {
@@ -255,11 +271,12 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             throw new GeniException(GeniCode.BADARGS, "snapshot " + id + " is " + wireState(rec.state()).wire()
                     + (rec.failure().isEmpty() ? "" : " (" + rec.failure() + ")") + "; only complete snapshots can be restored");
         }
+        // VM names are unique in a slice; the host may differ from the snapshot's after a restore that moved the VM.
         Map<String, Sliver> byVm = new HashMap<>();
-        slice.slivers().forEach(s -> byVm.put(s.host() + "/" + s.vmName(), s));
+        slice.slivers().forEach(s -> byVm.put(s.vmName(), s));
         List<Sliver> theirs = new ArrayList<>();
         for (VmEntry v : rec.vms()) {
-            Sliver s = byVm.get(v.host() + "/" + v.vm());
+            Sliver s = byVm.get(v.vm());
             if (s == null || s.allocation() != AllocationState.PROVISIONED) {
                 throw new GeniException(GeniCode.BADARGS, "snapshot " + id + " holds VM " + v.vm() + " on host " + v.host()
                         + ", whose sliver is no longer provisioned in " + slice.urn() + "; it cannot be restored here");
@@ -267,7 +284,27 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             theirs.add(s);
         }
         List<String> urns = theirs.stream().map(Sliver::urn).toList();
-        Running r = new Running(RESTORE, id, urns, null);
+        // Each VM comes back where its sliver is now, unless the caller moves it.
+        Map<String, String> placement = new LinkedHashMap<>();
+        theirs.forEach(s -> placement.put(s.vmName(), s.host()));
+        Map<String, String> moves = new LinkedHashMap<>();
+        Optional<Map<String, Object>> asked = options.struct(OPT_PLACEMENT);
+        if (asked.isPresent()) {
+            List<String> hostIds = ctx.hosts().hostIds();
+            for (Map.Entry<String, Object> e : asked.get().entrySet()) {
+                Sliver s = theirs.stream().filter(x -> x.clientId().equals(e.getKey())).findFirst().orElseThrow(() -> new GeniException(
+                        GeniCode.BADARGS, OPT_PLACEMENT + ": snapshot " + id + " holds no node '" + e.getKey() + "'"));
+                if (!(e.getValue() instanceof String to) || !hostIds.contains(to)) {
+                    throw new GeniException(GeniCode.BADARGS, OPT_PLACEMENT + ": node '" + e.getKey() + "' names no host of this aggregate ("
+                            + e.getValue() + "); its hosts are " + hostIds);
+                }
+                placement.put(s.vmName(), to);
+                if (!to.equals(s.host())) {
+                    moves.put(s.urn(), to);
+                }
+            }
+        }
+        Running r = new Running(RESTORE, id, urns, null, placement, moves);
         synchronized (lock) {
             running.put(slice.urn(), r);
         }
@@ -289,8 +326,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         String id = snapshotId(options, DELETE);
         SliceSnapshotRecord rec = snapshotOf(slice, id);
         Set<String> vms = new LinkedHashSet<>();
-        rec.vms().forEach(v -> vms.add(v.host() + "/" + v.vm()));
-        List<Sliver> theirs = slivers.stream().filter(s -> vms.contains(s.host() + "/" + s.vmName())
+        rec.vms().forEach(v -> vms.add(v.vm()));
+        List<Sliver> theirs = slivers.stream().filter(s -> vms.contains(s.vmName())
                 && s.operational() == OperationalState.READY).toList();
         Running r = new Running(DELETE, id, theirs.stream().map(Sliver::urn).toList(), null);
         synchronized (lock) {
@@ -354,15 +391,22 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         OperationalState state = OperationalState.READY;
         String error = "";
         try {
-            coordinator.restore(r.snapshotId());
-            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant());
-            LOG.info("slice {}: restored snapshot {}", slice, r.snapshotId());
+            RestoreReport rep = coordinator.restore(r.snapshotId(), r.placement());
+            if (!r.moves().isEmpty()) {
+                recordMoves(slice, r);
+            }
+            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant(), rep.resumeSkew());
+            LOG.info("slice {}: restored snapshot {} (resume skew {}, moved {})", slice, r.snapshotId(), rep.resumeSkew(), r.moves());
         } catch (SnapshotException e) {
             o = new Outcome(RESTORE, r.snapshotId(), false, e.getMessage(), clock.instant());
             LOG.warn("slice {}: restore of {} failed: {}", slice, r.snapshotId(), e.getMessage());
             SnapshotFailure f = e.failure();
-            if (f != SnapshotFailure.SLICE_BUSY && f != SnapshotFailure.UNKNOWN_SNAPSHOT && f != SnapshotFailure.NOT_RESTORABLE
-                    && f != SnapshotFailure.SHUT_DOWN && f != SnapshotFailure.CATALOG_ERROR) {
+            // These refusals come before any VM is touched: the slice runs as before.
+            Set<SnapshotFailure> nothingChanged = Set.of(SnapshotFailure.SLICE_BUSY, SnapshotFailure.UNKNOWN_SNAPSHOT,
+                    SnapshotFailure.NOT_RESTORABLE, SnapshotFailure.SHUT_DOWN, SnapshotFailure.CATALOG_ERROR, SnapshotFailure.INVALID_REQUEST,
+                    SnapshotFailure.UNKNOWN_HOST, SnapshotFailure.HYPERVISOR_MISMATCH, SnapshotFailure.IMAGES_UNREACHABLE,
+                    SnapshotFailure.TARGET_FULL, SnapshotFailure.IMPORT_FAILED);
+            if (!nothingChanged.contains(f)) {
                 // The hosts replaced the VMs and then removed the half restored ones: nothing runs any more.
                 state = OperationalState.FAILED;
                 error = RESTORE + " " + r.snapshotId() + " failed: " + e.getMessage();
@@ -375,6 +419,20 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         }
         // A Status during the restore may have seen a VM missing and stored geni_failed: the restore outcome wins.
         end(slice, r, o, state, error, Set.of(OperationalState.CONFIGURING, OperationalState.FAILED));
+    }
+
+    /** Tells the AM core where moved VMs run now, so Status and Delete reach them there. */
+    private void recordMoves(String slice, Running r) {
+        PluginHost h = host;
+        if (h == null) {
+            LOG.error("slice {}: restore moved {} but no AM core is attached to record it", slice, r.moves());
+            return;
+        }
+        try {
+            h.withSlice(slice, (ctx, rec) -> ctx.moveSlivers(r.moves()));
+        } catch (GeniException | RuntimeException e) {
+            LOG.error("slice {}: restore moved {} but the AM core could not record it: {}", slice, r.moves(), e.getMessage());
+        }
     }
 
     private void runDelete(String slice, Running r) {
@@ -601,6 +659,10 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             m.put("vnsnap_last_outcome", o.ok() ? "succeeded" : "failed");
             m.put("vnsnap_last_error", o.error());
             m.put("vnsnap_last_finished", Wire.formatTime(o.finished()));
+            if (o.resumeSkew() != null) {
+                // Measured by the hosts: latest minus earliest instant a restored VM resumed.
+                m.put("vnsnap_last_resume_skew_ms", o.resumeSkew().toNanos() / 1e6);
+            }
         }
         return m;
     }
@@ -640,7 +702,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             return manifest;
         }
         Map<String, Sliver> byVm = new HashMap<>();
-        slice.slivers().forEach(s -> byVm.put(s.host() + "/" + s.vmName(), s));
+        slice.slivers().forEach(s -> byVm.put(s.vmName(), s));
         List<SnapshotRecord> out = new ArrayList<>();
         for (SliceSnapshotRecord r : all) {
             if (r.state() == SliceSnapshotState.DELETED) {
@@ -649,7 +711,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             List<VmSnapshot> vms = new ArrayList<>();
             Instant cut = null;
             for (VmEntry v : r.vms()) {
-                Sliver s = byVm.get(v.host() + "/" + v.vm());
+                Sliver s = byVm.get(v.vm());
                 vms.add(new VmSnapshot(s == null ? v.vm() : s.clientId(), s == null ? null : s.urn(), v.downtime(),
                         v.memoryBytes() + v.diskBytes()));
                 if (v.cutAt() != null && (cut == null || v.cutAt().isBefore(cut))) {

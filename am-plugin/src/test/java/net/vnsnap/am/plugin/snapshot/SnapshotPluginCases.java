@@ -263,4 +263,36 @@ abstract class SnapshotPluginCases {
         assertTrue(after.stream().anyMatch(s -> op(s).equals("geni_failed")), after::toString);
         assertEquals(SliceSnapshotState.COMPLETE, am.catalog.get(id).orElseThrow().state());
     }
+
+    @Test
+    void restoreWithAPlacementMovesTheVmAndTheAggregateFollowsIt() throws Exception {
+        String slice = am.provision("move", SnapshotAm.request(SNAP, SNAP));
+        String id = (String) ((Map<?, ?>) ok(am.poa("move", SnapshotPlugin.SNAPSHOT, opts()))).get("vnsnap_snapshot_id");
+        am.pollUntilReady("move");
+        // Placements the aggregate can tell are wrong are refused at once.
+        Map<String, Object> badNode = am.poa("move", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id, "vnsnap_placement", Map.of("vm9", "h2")));
+        assertEquals(1, AmFixture.code(badNode), badNode::toString);
+        assertTrue(((String) badNode.get("output")).contains("vm9"), badNode::toString);
+        Map<String, Object> badHost = am.poa("move", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id, "vnsnap_placement", Map.of("vm1", "h9")));
+        assertEquals(1, AmFixture.code(badHost), badHost::toString);
+        assertEquals(2, am.h1.vms().size() + am.h2.vms().size(), "nothing was touched");
+
+        ok(am.poa("move", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id, "vnsnap_placement", Map.of("vm1", "h2"))));
+        List<Map<String, Object>> after = am.pollUntil("move", s -> "geni_ready".equals(op(s))
+                && "vnsnap_restore".equals(s.get("vnsnap_last_action")));
+        for (Map<String, Object> s : after) {
+            assertEquals("succeeded", s.get("vnsnap_last_outcome"), s::toString);
+            assertEquals(0.0, (Double) s.get("vnsnap_last_resume_skew_ms"), 1e-9, "the hosts' measured skew (one test clock)");
+        }
+        assertEquals(List.of(), am.h1.vms(), "vm1 left h1");
+        assertEquals(2, am.h2.vms().size());
+        assertTrue(am.store.get(slice).orElseThrow().slivers().stream().allMatch(v -> v.host().equals("h2")),
+                "the aggregate records vm1's new host");
+        // A later snapshot takes vm1 on h2; deleting the slice destroys it there.
+        String next = (String) ((Map<?, ?>) ok(am.poa("move", SnapshotPlugin.SNAPSHOT, opts()))).get("vnsnap_snapshot_id");
+        am.pollUntilReady("move");
+        assertEquals(List.of("h2"), List.copyOf(am.catalog.get(next).orElseThrow().hosts()));
+        ok(am.call("Delete", new Object[] {slice}, am.creds("move"), Map.of()));
+        assertEquals(List.of(), am.h2.vms());
+    }
 }
