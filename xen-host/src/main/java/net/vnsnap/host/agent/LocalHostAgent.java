@@ -1236,8 +1236,12 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 }
             }
         }
+        synchronized (lock) {
+            imports.keySet().removeIf(k -> k.startsWith(snapshotId + "/")); // unfinished imports of it go too
+        }
         try {
             deleteTree(d);
+            deleteTree(storeRoot.resolve(IMPORTS).resolve(snapshotId));
         } catch (IOException e) {
             throw new HostException(Reason.INTERNAL, "cannot delete snapshot " + snapshotId + ": " + e.getMessage(), e);
         }
