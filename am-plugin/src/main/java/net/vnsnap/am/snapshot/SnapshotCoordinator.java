@@ -182,9 +182,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
     /**
      * Restores the snapshot with some VMs on other hosts: {@code placement} maps a VM name to the host it is to run on;
      * VMs not listed are restored on the host they were snapshotted on. A target must be known, answer, run the same
-     * hypervisor and version as the VM's snapshot host and reach the VM's images; otherwise the call is refused
-     * (UNKNOWN_HOST, HOST_UNREACHABLE, HYPERVISOR_MISMATCH, IMAGES_UNREACHABLE, IMPORT_FAILED) before any VM or
-     * epoch changes. The moved VMs' parts are copied to their targets (checksummed), their links get segments and
+     * hypervisor and version as the VM's snapshot host, have room under its VM limit and reach the VM's images;
+     * otherwise the call is refused (INVALID_REQUEST, UNKNOWN_HOST, HOST_UNREACHABLE, HYPERVISOR_MISMATCH, TARGET_FULL,
+     * IMAGES_UNREACHABLE, IMPORT_FAILED) before any VM or epoch changes. The moved VMs' parts are copied to their targets (checksummed), their links get segments and
      * tunnels there, and any copy of a snapshot VM still running on another host than its target is destroyed.
      */
     public RestoreReport restore(String snapshotId, Map<String, String> placement) throws SnapshotException {
