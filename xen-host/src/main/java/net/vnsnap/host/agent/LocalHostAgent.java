@@ -993,7 +993,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private static VmCut cut(String vm, VmSnapshotService.Taken t) {
         SnapshotResult r = t.result();
         long disk = t.manifest().disks().stream().mapToLong(DiskReference::size).sum();
-        return new VmCut(vm, r.cutAt(), r.downtime(), r.total(), r.bytesWritten(), disk, r.phases());
+        return new VmCut(vm, r.cutAt(), r.downtime(), r.total(), r.bytesWritten(), disk, r.phases(), r.startedAt());
     }
 
     /** Resumes every listed VM the hypervisor left paused, unless the AM paused it itself. */
