@@ -29,6 +29,7 @@ final class TimelineChart {
         KINDS.put("cut", new Kind("#b07aa1", "cut hook (port epoch)"));
         KINDS.put("memory", new Kind("#59a14f", "memory write-out"));
         KINDS.put("resume", new Kind("#76b7b2", "resume"));
+        KINDS.put("store", new Kind("#edc948", "store (checksum, commit to the host's store)"));
         KINDS.put("prepare", new Kind("#d4d4d4", "prepare (hosts vote)"));
         KINDS.put("take", new Kind("#a9a9a9", "take (hosts cut and write)"));
         KINDS.put("commit", new Kind("#4d4d4d", "commit (durable, verified)"));
@@ -43,6 +44,7 @@ final class TimelineChart {
         KIND_OF.put("write-memory", "memory");
         KIND_OF.put("final-copy", "memory");
         KIND_OF.put("resume", "resume");
+        KIND_OF.put("store", "store");
         KIND_OF.put("prepare", "prepare");
         KIND_OF.put("take", "take");
         KIND_OF.put("commit", "commit");
