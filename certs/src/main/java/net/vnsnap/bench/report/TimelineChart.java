@@ -100,7 +100,23 @@ final class TimelineChart {
         }
 
         int rows = vms.size() + (slice.isEmpty() ? 0 : 1);
-        double plotBottom = TOP + rows * ROW;
+        double panelH = rows * ROW;
+        // The zoom panel spans the cuts and pauses with some margin: at the overview's scale they are a few pixels wide.
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (VmRow r : vms) {
+            if (Double.isFinite(r.cut())) {
+                lo = Math.min(lo, r.cut());
+                hi = Math.max(hi, r.cut() + (Double.isFinite(r.downtime()) ? r.downtime() : 0));
+            }
+        }
+        if (Double.isFinite(common)) {
+            lo = Math.min(lo, common);
+            hi = Math.max(hi, common);
+        }
+        boolean zoom = Double.isFinite(lo);
+        double zoomTop = TOP + panelH + 100;
+        double legendTop = (zoom ? zoomTop + panelH : TOP + panelH) + 62;
         List<String> kinds = new ArrayList<>();
         for (Span sp : slice) {
             addKind(kinds, kindOf(sp.name()));
@@ -109,7 +125,7 @@ final class TimelineChart {
             r.steps().forEach(sp -> addKind(kinds, kindOf(sp.name())));
         }
         int legendLines = (kinds.size() + 3 + 2) / 3;
-        double height = plotBottom + 50 + legendLines * 18 + 30;
+        double height = legendTop + legendLines * 18 + 20;
         String title = "One slice snapshot: " + config;
         Svg s = new Svg(WIDTH, height, title, "Each VM's snapshot steps on the hosts' common clock, in ms after the request; "
                 + benchDescription);
@@ -119,46 +135,19 @@ final class TimelineChart {
                 : "live mode: each VM pauses at its own convergence (no common instant); the red strip is its measured pause",
                 "fill=\"#555555\"");
         Scale x = new Scale(end, 1, LEFT, WIDTH - RIGHT, 10);
-        for (double tk : x.ticks()) {
-            double px = x.at(tk);
-            s.line("grid", px, TOP - 6, px, plotBottom, "#ececec", 1, null, null);
-            s.line("tick-mark", px, plotBottom, px, plotBottom + 5, "#333333", 1, null, null);
-            s.text("tick", px, plotBottom + 18, "middle", x.label(tk), "");
-        }
-        s.line("axis", LEFT, plotBottom, WIDTH - RIGHT, plotBottom, "#333333", 1, null, null);
-        s.text("axis-label", (LEFT + WIDTH - RIGHT) / 2, plotBottom + 36, "middle", "time since the snapshot request (ms)", "");
-
-        double y = TOP;
-        if (!slice.isEmpty()) {
-            s.text("row-label", LEFT - 8, y + ROW / 2 + 4, "end", "coordinator", "font-weight=\"bold\"");
-            for (Span sp : slice) {
-                step(s, x, sp, y + 8, 18, "slice-phase", "coordinator");
-            }
-            y += ROW;
-        }
-        for (VmRow r : vms) {
-            s.text("row-label", LEFT - 8, y + ROW / 2 + 4, "end", r.label(), "");
-            for (Span sp : r.steps()) {
-                step(s, x, sp, y + 6, 18, "phase", r.label());
-            }
-            if (Double.isFinite(r.cut())) {
-                if (Double.isFinite(r.downtime())) {
-                    double px = x.at(r.cut());
-                    s.rect("downtime", px, y + 27, Math.max(1, x.at(r.cut() + r.downtime()) - px), 6, PAUSED,
-                            r.label() + ": paused " + Scale.figure(r.downtime()) + " ms from " + Scale.figure(r.cut()) + " ms");
-                }
-                double cx = x.at(r.cut());
-                s.line("vm-cut", cx, y + 2, cx, y + ROW - 2, "#000000", 2, null, r.label() + ": cut at " + Scale.figure(r.cut()) + " ms");
-            }
-            y += ROW;
-        }
-        if (Double.isFinite(common)) {
-            double cx = x.at(common);
-            s.line("common-cut", cx, TOP - 14, cx, plotBottom, "#d62728", 1.5, "5 4", "common cut instant: " + Scale.figure(common) + " ms");
-            s.text("common-cut-label", cx, TOP - 18, "middle", "common cut " + Scale.figure(common) + " ms", "fill=\"#d62728\"");
+        panel(s, x, TOP, slice, vms, common, "", 0, x.max());
+        s.text("axis-label", (LEFT + WIDTH - RIGHT) / 2, TOP + panelH + 36, "middle", "time since the snapshot request (ms)", "");
+        if (zoom) {
+            double pad = Math.max(5, 0.25 * (hi - lo));
+            Scale z = Scale.range(Math.max(0, lo - pad), hi + pad, LEFT, WIDTH - RIGHT, 10);
+            s.text("zoom-title", LEFT, zoomTop - 38, "start", "around the cut: " + z.label(z.min()) + " to " + z.label(z.max())
+                    + " ms, same rows", "font-weight=\"bold\"");
+            panel(s, z, zoomTop, slice, vms, common, "zoom-", z.min(), z.max());
+            s.text("zoom-axis-label", (LEFT + WIDTH - RIGHT) / 2, zoomTop + panelH + 36, "middle",
+                    "time since the snapshot request (ms), zoomed", "");
         }
 
-        double ly = plotBottom + 62;
+        double ly = legendTop;
         int col = 0;
         List<String[]> entries = new ArrayList<>();
         for (String k : kinds) {
@@ -185,15 +174,67 @@ final class TimelineChart {
         return s.finish();
     }
 
+    /**
+     * One panel: grid and axis, the coordinator's row, a row per VM, the cut markers; only what lies between
+     * {@code lo} and {@code hi} (ms) is drawn, cut to that window. Classes carry {@code prefix}.
+     */
+    private static void panel(Svg s, Scale x, double top, List<Span> slice, List<VmRow> vms, double common, String prefix,
+            double lo, double hi) {
+        double bottom = top + (vms.size() + (slice.isEmpty() ? 0 : 1)) * ROW;
+        for (double tk : x.ticks()) {
+            double px = x.at(tk);
+            s.line(prefix + "grid", px, top - 6, px, bottom, "#ececec", 1, null, null);
+            s.line(prefix + "tick-mark", px, bottom, px, bottom + 5, "#333333", 1, null, null);
+            s.text(prefix + "tick", px, bottom + 18, "middle", x.label(tk), "");
+        }
+        s.line(prefix + "axis", LEFT, bottom, WIDTH - RIGHT, bottom, "#333333", 1, null, null);
+        double y = top;
+        if (!slice.isEmpty()) {
+            s.text(prefix + "row-label", LEFT - 8, y + ROW / 2 + 4, "end", "coordinator", "font-weight=\"bold\"");
+            for (Span sp : slice) {
+                step(s, x, sp, y + 8, 18, prefix + "slice-phase", "coordinator", lo, hi);
+            }
+            y += ROW;
+        }
+        for (VmRow r : vms) {
+            s.text(prefix + "row-label", LEFT - 8, y + ROW / 2 + 4, "end", r.label(), "");
+            for (Span sp : r.steps()) {
+                step(s, x, sp, y + 6, 18, prefix + "phase", r.label(), lo, hi);
+            }
+            if (Double.isFinite(r.cut())) {
+                if (Double.isFinite(r.downtime())) {
+                    double px = x.at(r.cut());
+                    s.rect(prefix + "downtime", px, y + 27, Math.max(1, x.at(r.cut() + r.downtime()) - px), 6, PAUSED,
+                            r.label() + ": paused " + Scale.figure(r.downtime()) + " ms from " + Scale.figure(r.cut()) + " ms");
+                }
+                double cx = x.at(r.cut());
+                s.line(prefix + "vm-cut", cx, y + 2, cx, y + ROW - 2, "#000000", 2, null,
+                        r.label() + ": cut at " + Scale.figure(r.cut()) + " ms");
+            }
+            y += ROW;
+        }
+        if (Double.isFinite(common)) {
+            double cx = x.at(common);
+            s.line(prefix + "common-cut", cx, top - 14, cx, bottom, "#d62728", 1.5, "5 4",
+                    "common cut instant: " + Scale.figure(common) + " ms");
+            s.text(prefix + "common-cut-label", cx, top - 18, "middle", "common cut " + Scale.figure(common) + " ms",
+                    "fill=\"#d62728\"");
+        }
+    }
+
     private static void addKind(List<String> kinds, String k) {
         if (!kinds.contains(k)) {
             kinds.add(k);
         }
     }
 
-    private static void step(Svg s, Scale x, Span sp, double y, double h, String cls, String row) {
-        double x0 = x.at(sp.from());
-        double w = Math.max(1, x.at(sp.to()) - x0);
+    /** A step's bar, cut to the window [lo, hi]; nothing when it lies outside. */
+    private static void step(Svg s, Scale x, Span sp, double y, double h, String cls, String row, double lo, double hi) {
+        if (sp.to() < lo || sp.from() > hi) {
+            return;
+        }
+        double x0 = x.at(Math.max(lo, sp.from()));
+        double w = Math.max(1, x.at(Math.min(hi, sp.to())) - x0);
         s.rect(cls, x0, y, w, h, KINDS.get(kindOf(sp.name())).colour(), row + ": " + sp.name() + " " + Scale.figure(sp.from())
                 + " to " + Scale.figure(sp.to()) + " ms (" + Scale.figure(sp.to() - sp.from()) + " ms)");
     }

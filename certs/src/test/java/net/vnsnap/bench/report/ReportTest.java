@@ -177,6 +177,18 @@ class ReportTest {
         assertEquals(1.0, (num(cut1, "x1") - num(common, "x1")) * msPerPx, 0.1); // vm1 cut 1 ms after the common cut
         assertEquals(500, (num(common, "x1") - num(prepare, "x")) * msPerPx, 0.5);
         assertTrue(texts(d, "tick").contains("0"));
+
+        // The zoom panel: the same rows over the cuts and pauses (500 to 533 ms, with margins, rounded to ticks).
+        assertEquals(List.of("around the cut: 490 to 545 ms, same rows"), texts(d, "zoom-title"));
+        assertEquals(15, all(d, "rect", "zoom-phase").size()); // every VM step reaches into the window
+        assertEquals(1, all(d, "rect", "zoom-slice-phase").size()); // only "take" does of the coordinator's
+        assertEquals(3, all(d, "line", "zoom-vm-cut").size());
+        assertEquals(1, all(d, "line", "zoom-common-cut").size());
+        List<Element> zoomed = all(d, "rect", "zoom-phase");
+        double zoomPxPerMs = num(zoomed.get(1), "width") / 5; // vm1's pause command: 500 to 505 ms
+        assertEquals(10.0, num(zoomed.get(2), "width") / zoomPxPerMs, 0.05); // its disk freeze: 10 ms
+        Element zoomCommon = all(d, "line", "zoom-common-cut").get(0);
+        assertEquals(num(zoomed.get(1), "x"), num(zoomCommon, "x1"), 0.01); // the pause command starts at the common cut
     }
 
     @Test
@@ -305,6 +317,12 @@ class ReportTest {
         assertEquals("0.5", new Scale(0.9, 0, 0, 1, 4).label(0.5));
         assertEquals(List.of(0.0, 0.05, 0.1), new Scale(0.09, 0, 0, 1, 4).ticks().stream().map(t -> Math.round(t * 100) / 100.0).toList());
         assertEquals("0.05", new Scale(0.09, 0, 0, 1, 4).label(0.05));
+        Scale r = Scale.range(491.75, 541.25, 0, 110, 10);
+        assertEquals(490, r.min());
+        assertEquals(545, r.max());
+        assertEquals(0, r.at(490), 1e-9);
+        assertEquals(20, r.at(500), 1e-9);
+        assertEquals("-5", Scale.range(-3, 9, 0, 1, 4).label(-5));
         assertThrows(IllegalArgumentException.class, () -> Svg.n(Double.NaN));
         assertEquals("&lt;a&gt; &amp; &quot;b&quot;", Svg.esc("<a> & \"b\"\u0001"));
     }

@@ -72,8 +72,8 @@ class SliceSnapshotBenchmark {
         final List<Double> resumeSpread = new ArrayList<>();
         final List<Double> tcpFraction = new ArrayList<>();
         final List<Double> udpFraction = new ArrayList<>();
-        /** Each VM's downtime per round, for the report's per-VM downtime chart. */
-        final Map<String, List<Double>> downtimeByVm = new LinkedHashMap<>();
+        /** Each VM's downtime per round, by VM name, for the report's per-VM downtime chart. */
+        final Map<String, List<Double>> downtimeByVm = new java.util.TreeMap<>();
         /** The last round's snapshot: its record, the hosts' cuts with step timings, the planned cut, the state history. */
         SliceSnapshotRecord lastRecord;
         Map<String, List<VmCut>> lastHostCuts = Map.of();
