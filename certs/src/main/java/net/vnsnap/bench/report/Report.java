@@ -94,7 +94,8 @@ public final class Report {
             md.append("![timeline of one slice snapshot](").append(TIMELINE).append(")\n\n");
             md.append("*Timeline:* one snapshot of the slice (").append(main.path("config").asText()).append("). Each row is a VM; ")
                     .append("its bar shows the host's steps on the common wall clock, the red strip below it the span the VM was ")
-                    .append("paused, the black mark its cut; the dashed line is the common cut instant the coordinator chose.\n\n");
+                    .append("paused, the black mark its cut; the dashed line is the common cut instant the coordinator chose. ")
+                    .append("The lower panel shows the same rows zoomed to the cuts and pauses.\n\n");
         }
         List<String> others = new ArrayList<>();
         for (JsonNode t : b.json().path(SnapshotFigures.TIMELINES)) {
@@ -140,7 +141,7 @@ public final class Report {
                     .append("from min to max); the shaded group is the stop-and-copy baseline.\n\n");
             md.append("![throughput during the snapshot](").append(THROUGHPUT).append(")\n\n");
             md.append("*Throughput:* the application's rate while the snapshot ran as a fraction of its rate without one ")
-                    .append("(1 = unaffected), per mode; the second dashed line is the stop-and-copy baseline.\n\n");
+                    .append("(1 = unaffected), per mode; the dashed line marks 1, the dotted line the stop-and-copy baseline.\n\n");
         }
     }
 
