@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The figures of one benchmark: rows of (metric, unit, stats) and named ratios, printed as a table
@@ -29,6 +31,8 @@ public final class BenchReport {
     private final String description;
     private final List<Row> rows = new ArrayList<>();
     private final List<Ratio> ratios = new ArrayList<>();
+    /** Structured figures beyond the table (e.g. a timeline), written as extra members of the JSON object. */
+    private final Map<String, Object> attachments = new LinkedHashMap<>();
 
     public BenchReport(String name, String description) {
         this.name = name;
@@ -43,6 +47,18 @@ public final class BenchReport {
     /** A ratio against a baseline measured in the same run, e.g. speed-up over an uncached verifier. */
     public BenchReport ratio(String ratioName, double value, String explanation) {
         ratios.add(new Ratio(ratioName, value, explanation));
+        return this;
+    }
+
+    /**
+     * Adds a member to the JSON beside the table, for figures a table cannot hold (the report generator draws
+     * them). The value is a tree of maps with string keys, lists, strings, numbers, booleans, {@link Stats} and null.
+     */
+    public BenchReport attach(String key, Object value) {
+        if (List.of("benchmark", "description", "rows", "ratios").contains(key)) {
+            throw new IllegalArgumentException("'" + key + "' is a member every report has");
+        }
+        attachments.put(key, value);
         return this;
     }
 
@@ -92,7 +108,55 @@ public final class BenchReport {
             b.append("{\"name\":").append(quote(q.name)).append(",\"value\":").append(num(q.value))
                     .append(",\"explanation\":").append(quote(q.explanation)).append('}');
         }
-        return b.append("]}").toString();
+        b.append(']');
+        for (Map.Entry<String, Object> a : attachments.entrySet()) {
+            b.append(',').append(quote(a.getKey())).append(':');
+            value(b, a.getValue());
+        }
+        return b.append('}').toString();
+    }
+
+    private static void value(StringBuilder b, Object v) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof String s) {
+            b.append(quote(s));
+        } else if (v instanceof Boolean f) {
+            b.append(f);
+        } else if (v instanceof Integer || v instanceof Long) {
+            b.append(v);
+        } else if (v instanceof Number n) {
+            b.append(num(n.doubleValue()));
+        } else if (v instanceof Stats s) {
+            b.append(String.format(Locale.ROOT, "{\"median\":%s,\"mad\":%s,\"p95\":%s,\"min\":%s,\"max\":%s,\"n\":%d}",
+                    num(s.median()), num(s.mad()), num(s.percentile(95)), num(s.min()), num(s.max()), s.count()));
+        } else if (v instanceof Map<?, ?> m) {
+            b.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw new IllegalArgumentException("JSON object keys must be strings, got " + e.getKey());
+                }
+                if (!first) {
+                    b.append(',');
+                }
+                first = false;
+                b.append(quote(k)).append(':');
+                value(b, e.getValue());
+            }
+            b.append('}');
+        } else if (v instanceof List<?> l) {
+            b.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    b.append(',');
+                }
+                value(b, l.get(i));
+            }
+            b.append(']');
+        } else {
+            throw new IllegalArgumentException("cannot write a " + v.getClass().getName() + " as JSON");
+        }
     }
 
     private static String num(double v) {

@@ -492,6 +492,9 @@ public final class SnapshotCoordinator implements AutoCloseable {
                 entries.add(new VmEntry(vm, o.host(), c.cutAt(), c.downtime(), c.memoryBytes(), c.diskBytes()));
             }
         }
+        Map<String, List<VmCut>> cutsByHost = new LinkedHashMap<>();
+        taken.values().forEach(o -> cutsByHost.put(o.host(), o.value()));
+        run.handle.taken(cut, cutsByHost);
         Duration skew = skew(entries);
         Instant now = clock.instant();
         run.save(r -> r.withCuts(entries, skew).withState(SliceSnapshotState.COMMITTING, now));

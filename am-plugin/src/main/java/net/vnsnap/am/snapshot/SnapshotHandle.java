@@ -1,6 +1,10 @@
 package net.vnsnap.am.snapshot;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import net.vnsnap.am.catalog.SliceSnapshotRecord;
 import net.vnsnap.am.catalog.SliceSnapshotState;
+import net.vnsnap.host.api.VmCut;
 
 /** The AM's view of one running slice snapshot: its latest catalog record, byte progress and final outcome. */
 public final class SnapshotHandle {
@@ -21,6 +26,10 @@ public final class SnapshotHandle {
     /** Host progress summed over hosts; the pair is replaced whole for the same reason. */
     private volatile long[] bytes = {0, 0};
     private volatile SnapshotError error;
+    /** Each host's cuts with their phase timings, kept only in memory (the catalog keeps cut and downtime); set once taken. */
+    private volatile Map<String, List<VmCut>> hostCuts = Map.of();
+    /** The common cut instant the hosts were given, null for live snapshots (each VM cuts at its own convergence). */
+    private volatile Instant plannedCut;
     private final CompletableFuture<SliceSnapshotRecord> done = new CompletableFuture<>();
 
     SnapshotHandle(SliceSnapshotRecord first) {
@@ -56,6 +65,16 @@ public final class SnapshotHandle {
         return new SliceProgress(snapshotId, record.state(), b[0], b[1]);
     }
 
+    /** Every host's cuts with their step timings (host id to cuts), once every host took its part; empty before. */
+    public Map<String, List<VmCut>> hostCuts() {
+        return hostCuts;
+    }
+
+    /** The common cut instant sent to the hosts; empty before the take and for live snapshots. */
+    public Optional<Instant> plannedCut() {
+        return Optional.ofNullable(plannedCut);
+    }
+
     /** Why it failed, once FAILED. */
     public Optional<SnapshotError> failure() {
         return Optional.ofNullable(error);
@@ -82,6 +101,13 @@ public final class SnapshotHandle {
 
     void bytes(long written, long expected) {
         bytes = new long[] {written, expected};
+    }
+
+    void taken(Instant cut, Map<String, List<VmCut>> byHost) {
+        Map<String, List<VmCut>> copy = new LinkedHashMap<>();
+        byHost.forEach((h, cs) -> copy.put(h, List.copyOf(cs)));
+        plannedCut = cut;
+        hostCuts = java.util.Collections.unmodifiableMap(copy);
     }
 
     void finish(SliceSnapshotRecord r, SnapshotError e) {

@@ -59,6 +59,11 @@ class SnapshotCoordinatorTest {
         assertEquals(Duration.ZERO, r.cutSkew());
         assertEquals(List.of("vm1", "vm2", "vm3"), r.vms().stream().map(VmEntry::vm).toList());
         assertEquals(List.of("h1", "h1", "h2"), r.vms().stream().map(VmEntry::host).toList());
+        // The handle keeps what the hosts reported beyond the catalog's columns: the planned cut and each step's timing.
+        assertEquals(java.util.Optional.of(cutAt), h.plannedCut());
+        assertEquals(List.of("h1", "h2"), List.copyOf(h.hostCuts().keySet()));
+        assertEquals(List.of("vm1", "vm2"), h.hostCuts().get("h1").stream().map(net.vnsnap.host.api.VmCut::vm).toList());
+        assertEquals(Duration.ofMillis(5), h.hostCuts().get("h2").get(0).phases().get("pause"));
         assertEquals(4 * GIB + 10 * GIB, r.totalBytes()); // memory 1+2+1, disk 4+4+2
         assertEquals(3, r.framesHeld());
         assertEquals(6, r.framesRecorded());
@@ -90,10 +95,13 @@ class SnapshotCoordinatorTest {
     void liveModeTriggersEveryHostAtOnceAndReportsTheSkew() throws Exception {
         f.h1.liveCutDelay("vm2", Duration.ofMillis(30));
         f.h2.liveCutDelay("vm3", Duration.ofMillis(120));
-        SliceSnapshotRecord r = take(SnapshotMode.LIVE);
+        SnapshotHandle h = f.coordinator.start(SliceFixture.request(SnapshotMode.LIVE));
+        SliceSnapshotRecord r = h.await(WAIT);
         assertEquals(SliceSnapshotState.COMPLETE, r.state(), r.failure());
         assertEquals(List.of(Instant.EPOCH), f.h1.requestedCuts()); // the fake logs "now" (null) as EPOCH
         assertEquals(Duration.ofMillis(120), r.cutSkew());
+        assertTrue(h.plannedCut().isEmpty(), "live snapshots have no common cut instant");
+        assertEquals(3, h.hostCuts().values().stream().mapToInt(List::size).sum());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import net.vnsnap.am.catalog.SliceSnapshotRecord;
 import net.vnsnap.am.catalog.SliceSnapshotState;
+import net.vnsnap.am.catalog.StateChange;
 import net.vnsnap.am.catalog.VmEntry;
 import net.vnsnap.am.catalog.sqlite.SqliteSnapshotCatalog;
 import net.vnsnap.am.snapshot.RestoreReport;
@@ -18,10 +20,12 @@ import net.vnsnap.am.snapshot.SliceSnapshotRequest;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
 import net.vnsnap.am.snapshot.SnapshotHandle;
 import net.vnsnap.bench.BenchReport;
+import net.vnsnap.bench.SnapshotFigures;
 import net.vnsnap.bench.Stats;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.TwoHostTestbed;
+import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.vswitch.ColourPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -69,6 +73,13 @@ class SliceSnapshotBenchmark {
         final List<Double> resumeSkew = new ArrayList<>();
         final List<Double> tcpFraction = new ArrayList<>();
         final List<Double> udpFraction = new ArrayList<>();
+        /** Each VM's downtime per round, by VM name, for the report's per-VM downtime chart. */
+        final Map<String, List<Double>> downtimeByVm = new java.util.TreeMap<>();
+        /** The last round's snapshot: its record, the hosts' cuts with step timings, the planned cut, the state history. */
+        SliceSnapshotRecord lastRecord;
+        Map<String, List<VmCut>> lastHostCuts = Map.of();
+        Instant lastPlannedCut;
+        List<StateChange> lastHistory = List.of();
     }
 
     @Test
@@ -83,7 +94,7 @@ class SliceSnapshotBenchmark {
         for (SnapshotMode mode : List.of(SnapshotMode.COW, SnapshotMode.LIVE, SnapshotMode.STOP)) {
             Samples s = new Samples();
             for (int i = 0; i < ROUNDS; i++) {
-                round(slice, c, mode, s);
+                round(slice, c, catalog, mode, s);
             }
             results.put(mode.name().toLowerCase() + " hold_and_record", s);
         }
@@ -92,7 +103,7 @@ class SliceSnapshotBenchmark {
         ThreeVmSlice dropSlice = ThreeVmSlice.create(bed, "bench-drop", 411, ColourPolicy.DROP, WORK);
         Samples d = new Samples();
         for (int i = 0; i < ROUNDS; i++) {
-            round(dropSlice, c, SnapshotMode.COW, d);
+            round(dropSlice, c, catalog, SnapshotMode.COW, d);
         }
         results.put("cow drop", d);
         dropSlice.destroyAll();
@@ -113,7 +124,45 @@ class SliceSnapshotBenchmark {
             report.add(k + ": TCP throughput during / before", "ratio", stats(s.tcpFraction));
             report.add(k + ": UDP throughput during / before", "ratio", stats(s.udpFraction));
         });
+        figures(results).attachTo(report);
         report.publish(System.out);
+    }
+
+    /** Per configuration: each VM's downtime and the throughput fractions, and the timeline of its last snapshot. */
+    private static SnapshotFigures figures(Map<String, Samples> results) {
+        SnapshotFigures f = new SnapshotFigures();
+        results.forEach((k, s) -> {
+            String[] modePolicy = k.split(" ", 2);
+            SnapshotFigures.Config cfg = f.config(k, modePolicy[0], modePolicy[1], modePolicy[0].equals("stop"));
+            s.downtimeByVm.forEach((vm, l) -> cfg.downtime(vm, stats(l)));
+            cfg.throughput("TCP", stats(s.tcpFraction)).throughput("UDP", stats(s.udpFraction));
+        });
+        results.forEach((k, s) -> {
+            SliceSnapshotRecord rec = s.lastRecord;
+            if (rec == null) {
+                return;
+            }
+            SnapshotFigures.Timeline t = f.timeline(k, rec.mode().name().toLowerCase(), rec.createdAt()).commonCut(s.lastPlannedCut);
+            List<StateChange> h = s.lastHistory;
+            for (int i = 0; i + 1 < h.size(); i++) {
+                String step = switch (h.get(i).state()) {
+                    case PREPARING -> "prepare";
+                    case TAKING -> "take";
+                    case COMMITTING -> "commit";
+                    default -> null;
+                };
+                if (step != null) {
+                    t.slicePhase(step, h.get(i).at(), h.get(i + 1).at());
+                }
+            }
+            for (VmEntry v : rec.vms()) {
+                VmCut cut = s.lastHostCuts.getOrDefault(v.host(), List.of()).stream().filter(x -> x.vm().equals(v.vm())).findFirst()
+                        .orElse(null);
+                t.vm(v.vm(), v.host(), v.cutAt(), v.downtime(), cut == null ? null : cut.startedAt(),
+                        cut == null ? Map.of() : cut.phases());
+            }
+        });
+        return f;
     }
 
     private static Stats stats(List<Double> l) {
@@ -126,7 +175,8 @@ class SliceSnapshotBenchmark {
     }
 
     /** One round: baseline throughput, snapshot, throughput while it ran, destroy, restore, wait for the traffic. */
-    private static void round(ThreeVmSlice slice, SnapshotCoordinator c, SnapshotMode mode, Samples s) throws Exception {
+    private static void round(ThreeVmSlice slice, SnapshotCoordinator c, SqliteSnapshotCatalog catalog, SnapshotMode mode, Samples s)
+            throws Exception {
         GuestConsole rx = slice.console("vm3");
         long tcp0 = counter(rx, ThreeVmSlice.TCP_RX);
         long udp0 = counter(rx, ThreeVmSlice.UDP_RX);
@@ -151,8 +201,13 @@ class SliceSnapshotBenchmark {
         for (VmEntry v : rec.vms()) {
             double ms = v.downtime().toNanos() / 1e6;
             s.downtime.add(ms);
+            s.downtimeByVm.computeIfAbsent(v.vm(), x -> new ArrayList<>()).add(ms);
             max = Math.max(max, ms);
         }
+        s.lastRecord = rec;
+        s.lastHostCuts = h.hostCuts();
+        s.lastPlannedCut = h.plannedCut().orElse(null);
+        s.lastHistory = catalog.history(rec.id());
         s.maxDowntime.add(max);
         s.skew.add(rec.cutSkew().toNanos() / 1e6);
         s.total.add((t2 - t1) / 1e6);

@@ -912,6 +912,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         int epoch = job.plan.epoch();
         Instant start = cutAt == null ? null : cutAt.minusNanos(cutLeadNanos.get());
         Map<String, Future<VmSnapshotService.Taken>> futures = new LinkedHashMap<>();
+        // When each VM's images were checksummed and stored: the end of its last step, which the driver does not time.
+        Map<String, Instant> storedAt = new java.util.concurrent.ConcurrentHashMap<>();
         for (List<PortBinding> bs : portsOf.values()) {
             for (PortBinding b : bs) {
                 try {
@@ -944,7 +946,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             futures.put(vm, workers.submit(() -> {
                 timing.awaitInstant(start);
                 try {
-                    return service.snapshot(vm, req);
+                    VmSnapshotService.Taken t = service.snapshot(vm, req);
+                    storedAt.put(vm, timing.clock().instant());
+                    return t;
                 } finally {
                     // After a failure between the pause and the cut the ports still hold the VM's frames; after a cut
                     // this does nothing.
@@ -987,7 +991,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
         List<VmCut> cuts = new ArrayList<>();
         for (String vm : job.plan.vms()) {
-            cuts.add(cut(vm, job.taken.get(vm)));
+            cuts.add(cut(vm, job.taken.get(vm), storedAt.get(vm)));
         }
         synchronized (lock) {
             job.cuts.addAll(cuts);
@@ -1011,10 +1015,25 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         LOG.debug("cuts landed {} us after the cut instant on average; lead now {} us", (long) late / 1000, lead / 1000);
     }
 
-    private static VmCut cut(String vm, VmSnapshotService.Taken t) {
+    /**
+     * The VM's cut as reported to the coordinator: the driver's steps plus "store" (checksumming and committing the
+     * images into the store), timed from the driver's last step to {@code storedAt} when the driver anchored its steps.
+     */
+    private static VmCut cut(String vm, VmSnapshotService.Taken t, Instant storedAt) {
         SnapshotResult r = t.result();
         long disk = t.manifest().disks().stream().mapToLong(DiskReference::size).sum();
-        return new VmCut(vm, r.cutAt(), r.downtime(), r.total(), r.bytesWritten(), disk, r.phases());
+        Map<String, Duration> phases = new LinkedHashMap<>(r.phases());
+        if (r.startedAt() != null && storedAt != null) {
+            Instant driverDone = r.startedAt();
+            for (Duration d : r.phases().values()) {
+                driverDone = driverDone.plus(d);
+            }
+            Duration store = Duration.between(driverDone, storedAt);
+            if (!store.isNegative()) {
+                phases.put("store", store);
+            }
+        }
+        return new VmCut(vm, r.cutAt(), r.downtime(), r.total(), r.bytesWritten(), disk, phases, r.startedAt());
     }
 
     /** Resumes every listed VM the hypervisor left paused, unless the AM paused it itself. */
@@ -1113,7 +1132,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 portEntries.add(new SliceManifest.PortEntry(b.nic(), b.segment().link(), b.segment().vni(), b.segment().policy().name(),
                         file, frames.size(), data.length, SliceManifestCodec.sha256(data)));
             }
-            VmCut cut = cut(vm, t);
+            VmCut cut = cut(vm, t, null);
             Map<String, Long> phases = new LinkedHashMap<>();
             cut.phases().forEach((k, v) -> phases.put(k, v.toNanos() / 1000));
             entries.add(new SliceManifest.VmEntry(vm, t.manifest().id(), cut.cutAt().toString(), cut.downtime().toNanos() / 1000,

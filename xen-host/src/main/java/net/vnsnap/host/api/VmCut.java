@@ -2,6 +2,8 @@ package net.vnsnap.host.api;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,10 +16,18 @@ import java.util.Map;
  * @param memoryBytes  size of the memory image
  * @param diskBytes    size of the frozen disk state (0 without disk)
  * @param phases       host-side duration of each step, in order (pre-copy, pause, disk, cut, save, ...)
+ * @param startedAt    the host's wall-clock instant the first phase began, so that phase i spans the sum of the
+ *                     durations before it onwards; null when unknown (older hosts, snapshots read back from disk)
  */
 public record VmCut(String vm, Instant cutAt, Duration downtime, Duration total, long memoryBytes, long diskBytes,
-        Map<String, Duration> phases) {
+        Map<String, Duration> phases, Instant startedAt) {
     public VmCut {
-        phases = Map.copyOf(phases);
+        phases = Collections.unmodifiableMap(new LinkedHashMap<>(phases));
+    }
+
+    /** A cut whose phases' start instant is unknown. */
+    public VmCut(String vm, Instant cutAt, Duration downtime, Duration total, long memoryBytes, long diskBytes,
+            Map<String, Duration> phases) {
+        this(vm, cutAt, downtime, total, memoryBytes, diskBytes, phases, null);
     }
 }

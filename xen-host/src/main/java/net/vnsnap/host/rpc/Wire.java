@@ -379,6 +379,9 @@ final class Wire {
             phases.add(Map.of("name", e.getKey(), "ms", millis(e.getValue())));
         }
         m.put("phases", phases);
+        if (c.startedAt() != null) {
+            m.put("startedAt", time(c.startedAt()));
+        }
         return m;
     }
 
@@ -391,7 +394,8 @@ final class Wire {
         }
         return new VmCut(string(field(s, "vm", "VM cut"), "vm"), time(field(s, "cutAt", "VM cut"), "cutAt"),
                 millis(field(s, "downtimeMs", "VM cut"), "downtimeMs"), millis(field(s, "totalMs", "VM cut"), "totalMs"),
-                count(field(s, "memoryBytes", "VM cut"), "memoryBytes"), count(field(s, "diskBytes", "VM cut"), "diskBytes"), phases);
+                count(field(s, "memoryBytes", "VM cut"), "memoryBytes"), count(field(s, "diskBytes", "VM cut"), "diskBytes"), phases,
+                s.containsKey("startedAt") ? time(s.get("startedAt"), "startedAt") : null);
     }
 
     static List<Object> cuts(List<VmCut> cs) {

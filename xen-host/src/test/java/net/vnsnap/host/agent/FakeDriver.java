@@ -139,8 +139,9 @@ final class FakeDriver implements HypervisorDriver {
         Map<String, Duration> phases = new LinkedHashMap<>();
         phases.put("pause", Duration.ofMillis(1));
         phases.put("save", Duration.ofMillis(2));
+        // The fake clock stands still while the fake works, so its 3 ms of steps are placed to end at this instant.
         return new SnapshotResult(request.mode(), paused, Duration.ofMillis(1), Duration.ofMillis(3), imageBytes,
-                (long) v.spec.memoryMiB() << 20, v.spec, "1.0", phases);
+                (long) v.spec.memoryMiB() << 20, v.spec, "1.0", phases, paused.minus(Duration.ofMillis(3)));
     }
 
     @Override

@@ -124,6 +124,10 @@ class LocalHostAgentTest {
 
         List<VmCut> cuts = agent.takeSnapshot("snap1", null);
         assertEquals(List.of("vm1", "vm2"), cuts.stream().map(VmCut::vm).toList());
+        // The driver's steps, anchored where the driver said they began, then the agent's own "store" step.
+        assertEquals(List.of("pause", "save", "store"), List.copyOf(cuts.get(0).phases().keySet()));
+        assertEquals(cuts.get(0).cutAt().minus(Duration.ofMillis(3)), cuts.get(0).startedAt());
+        assertEquals(Duration.ZERO, cuts.get(0).phases().get("store"));
         assertEquals("taken", agent.progress("snap1").phase());
         assertEquals(4096 * 2, agent.progress("snap1").bytesWritten());
         for (String vm : List.of("vm1", "vm2")) {

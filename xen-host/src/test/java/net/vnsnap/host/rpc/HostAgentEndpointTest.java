@@ -133,4 +133,23 @@ class HostAgentEndpointTest {
         assertEquals("NO_SUCH_SNAPSHOT", call(AM, "host.readSnapshotPart", "s1", "vm1", "part.manifest", "0", 10).get("reason"));
         assertEquals("NO_SUCH_SNAPSHOT", call(AM, "host.restoreSnapshot", "s1", 3, List.of("vm1")).get("reason"), "the subset form");
     }
+
+    @Test
+    void aCutsPhaseStartAndOrderCrossTheWireAndOlderHostsLeaveItUnknown() throws Exception {
+        Map<String, Duration> phases = new java.util.LinkedHashMap<>();
+        phases.put("pre-copy", Duration.ofMillis(900));
+        phases.put("disk-overlays", Duration.ofMillis(3));
+        phases.put("final-copy", Duration.ofMillis(40));
+        phases.put("configure", Duration.ofMillis(2));
+        VmCut c = new VmCut("vm2", Instant.parse("2026-11-26T14:20:01.5Z"), Duration.ofMillis(45), Duration.ofMillis(950), 10, 0,
+                phases, Instant.parse("2026-11-26T14:20:00.6Z"));
+        VmCut back = Wire.cut(Wire.cut(c));
+        assertEquals(c, back);
+        assertEquals(List.of("pre-copy", "disk-overlays", "final-copy", "configure"), List.copyOf(back.phases().keySet()));
+
+        Map<String, Object> older = new java.util.LinkedHashMap<>(Wire.cut(c));
+        older.remove("startedAt");
+        assertEquals(null, Wire.cut(older).startedAt());
+        assertEquals(c.phases(), Wire.cut(older).phases());
+    }
 }

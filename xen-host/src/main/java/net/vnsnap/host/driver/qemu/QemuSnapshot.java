@@ -61,6 +61,8 @@ final class QemuSnapshot {
     /** Host-side step durations, reported with the result. */
     private final java.util.Map<String, Duration> phases = new java.util.LinkedHashMap<>();
     private long phaseStart;
+    /** Wall-clock instant of the first phase's start: anchors the phase durations on the hosts' common time axis. */
+    private Instant phasesStartedAt;
     /** Host time of our own pause/resume, used only when QEMU's events did not arrive. */
     private long hostPausedNanos;
     private long hostResumedNanos;
@@ -84,6 +86,7 @@ final class QemuSnapshot {
         }
         frozenSpec = vm.spec();
         vm.qmp.addEventListener(recorder);
+        phasesStartedAt = Instant.now();
         phaseStart = System.nanoTime();
         try {
             JsonNode mig = switch (req.mode()) {
@@ -96,7 +99,7 @@ final class QemuSnapshot {
             req.progress().progress(vm.name(), mig.path("ram").path("transferred").asLong(written), ram, "completed");
             Instant cutAt = firstEvent("STOP", Instant.MIN).map(QmpEvent::timestamp).orElse(Instant.now());
             return new SnapshotResult(req.mode(), cutAt, downtime(), Duration.ofNanos(System.nanoTime() - t0), written, ram,
-                    frozenSpec, vm.version.toString(), phases);
+                    frozenSpec, vm.version.toString(), phases, phasesStartedAt);
         } catch (QmpException | DriverException | IOException | RuntimeException | HookFailure e) {
             throw fail(e);
         } finally {

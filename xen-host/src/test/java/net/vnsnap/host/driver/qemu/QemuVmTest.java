@@ -259,6 +259,18 @@ class QemuVmTest {
         assertTrue(cut >= 0, phases.toString());
         assertFalse(phases.subList(0, cut).contains("write-memory") || phases.subList(0, cut).contains("final-copy"),
                 mode + ": memory written before the cut: " + phases);
+        // The steps are anchored on the wall clock: the hypervisor's pause falls between the first step's start and
+        // the end of the cut hook (a few ms of slack: QEMU's event clock and the JVM's are read separately).
+        java.time.Instant start = taken.result().startedAt();
+        assertTrue(start != null, "the driver reports when its steps began");
+        java.time.Duration upToCut = java.time.Duration.ZERO;
+        for (String p : phases.subList(0, cut + 1)) {
+            upToCut = upToCut.plus(taken.result().phases().get(p));
+        }
+        java.time.Duration slack = java.time.Duration.ofMillis(5);
+        java.time.Instant pausedAt = taken.result().cutAt();
+        assertTrue(!pausedAt.isBefore(start.minus(slack)) && !pausedAt.isAfter(start.plus(upToCut).plus(slack)),
+                mode + ": pause at " + pausedAt + " outside the steps " + start + " + " + upToCut);
     }
 
     @Test
