@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import net.vnsnap.am.api.ActionResult;
 import net.vnsnap.am.api.Options;
 import net.vnsnap.am.api.SliverStatus;
@@ -114,8 +115,15 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     /** False until the first tick has returned slivers left busy by an earlier AM process to geni_ready. @GuardedBy("lock") */
     private boolean recovered;
 
-    /** An operation in progress on one slice. */
-    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+    /**
+     * An operation in progress on one slice. {@code shownPercent} is the highest progress Status has reported: the
+     * hosts' estimate of the total may grow while they write, and progress shown to experimenters never goes back.
+     */
+    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle,
+            AtomicInteger shownPercent) {
+        Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+            this(action, snapshotId, sliverUrns, handle, new AtomicInteger());
+        }
     }
 
     /** How the last operation on a slice ended; {@code error} is "" on success. */
@@ -272,7 +280,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             running.put(slice.urn(), r);
         }
         try {
-            scheduler.execute(() -> runRestore(slice.urn(), r));
+            HostRegistry hosts = ctx.hosts();
+            List<Sliver> current = List.copyOf(theirs);
+            scheduler.execute(() -> runRestore(slice.urn(), r, hosts, current));
         } catch (RejectedExecutionException e) {
             synchronized (lock) {
                 running.remove(slice.urn());
@@ -349,10 +359,11 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         end(slice, r, o, OperationalState.READY, "", Set.of(OperationalState.READY_BUSY));
     }
 
-    private void runRestore(String slice, Running r) {
+    private void runRestore(String slice, Running r, HostRegistry hosts, List<Sliver> current) {
         Outcome o;
         OperationalState state = OperationalState.READY;
         String error = "";
+        List<Sliver> paused = quiesce(hosts, current);
         try {
             coordinator.restore(r.snapshotId());
             o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant());
@@ -366,6 +377,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
                 // The hosts replaced the VMs and then removed the half restored ones: nothing runs any more.
                 state = OperationalState.FAILED;
                 error = RESTORE + " " + r.snapshotId() + " failed: " + e.getMessage();
+            } else {
+                // Refused before any host replaced a VM: the slice runs on as it was.
+                resume(hosts, paused);
             }
         } catch (RuntimeException e) {
             LOG.error("slice {}: restore of {} broke", slice, r.snapshotId(), e);
@@ -375,6 +389,40 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         }
         // A Status during the restore may have seen a VM missing and stored geni_failed: the restore outcome wins.
         end(slice, r, o, state, error, Set.of(OperationalState.CONFIGURING, OperationalState.FAILED));
+    }
+
+    /**
+     * Pauses the VMs a restore is about to replace, on every host, before any host loads the snapshot: hosts restore in
+     * parallel, so otherwise a VM still running on one host sends frames (of the epoch after the snapshot's cut) to a
+     * VM another host has already restored, whose port takes them as pre-cut traffic and delivers them when it
+     * resumes; the restored guests would read data from a future they were never in. Returns the VMs paused here.
+     */
+    private static List<Sliver> quiesce(HostRegistry hosts, List<Sliver> current) {
+        List<Sliver> paused = new ArrayList<>();
+        for (Sliver s : current) {
+            try {
+                var a = hosts.agent(s.host());
+                if (a.vm(s.vmName()).state() == net.vnsnap.host.driver.VmState.RUNNING) {
+                    a.pauseVm(s.vmName());
+                    paused.add(s);
+                }
+            } catch (HostException e) {
+                // Gone or unreachable: nothing of it runs to send frames, or its host's restore will fail and say so.
+                LOG.info("restore: VM {} on host {} not paused first: {}", s.vmName(), s.host(), e.getMessage());
+            }
+        }
+        return paused;
+    }
+
+    /** Resumes VMs {@link #quiesce} paused, when the restore was refused before it replaced them. */
+    private static void resume(HostRegistry hosts, List<Sliver> paused) {
+        for (Sliver s : paused) {
+            try {
+                hosts.agent(s.host()).resumeVm(s.vmName());
+            } catch (HostException e) {
+                LOG.error("restore refused, but VM {} on host {} could not be resumed: {}", s.vmName(), s.host(), e.getMessage());
+            }
+        }
     }
 
     private void runDelete(String slice, Running r) {
@@ -589,7 +637,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             if (r.handle() != null) {
                 var p = r.handle().progress();
                 m.put("vnsnap_snapshot_state", p.state().name().toLowerCase(Locale.ROOT));
-                m.put("vnsnap_progress_percent", (int) Math.floor(p.percent()));
+                m.put("vnsnap_progress_percent", r.shownPercent().accumulateAndGet((int) Math.floor(p.percent()), Math::max));
             } else {
                 m.put("vnsnap_snapshot_state", r.action().equals(RESTORE) ? "restoring" : "deleting");
                 m.put("vnsnap_progress_percent", 0);
