@@ -120,18 +120,23 @@ public final class HostInfoCache {
     /** Asks the host on the executor (in this thread when the executor refuses) and completes {@code f} with the answer. */
     private void startAsk(String id, CompletableFuture<Answer> f) {
         Runnable ask = () -> {
-            Answer a;
+            Answer a = null;
             try {
                 a = new Answer(asker.info(id), null, clock.instant());
             } catch (HostException | RuntimeException e) {
                 LOG.warn("host {} left out of the advertisement: {}", id, e.getMessage());
                 a = new Answer(null, e.getMessage() == null ? e.toString() : e.getMessage(), clock.instant());
+            } finally {
+                // Even on an Error, waiters must not wait forever and the next survey must ask again.
+                Answer done = a != null ? a : new Answer(null, "asking host " + id + " broke", clock.instant());
+                synchronized (lock) {
+                    if (a != null) {
+                        answers.put(id, a);
+                    }
+                    asking.remove(id, f);
+                }
+                f.complete(done);
             }
-            synchronized (lock) {
-                answers.put(id, a);
-                asking.remove(id, f);
-            }
-            f.complete(a);
         };
         try {
             refresher.execute(ask);
