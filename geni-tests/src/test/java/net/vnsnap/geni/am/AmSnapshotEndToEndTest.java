@@ -59,8 +59,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Slice snapshots through the vnsnap-am daemon, as an experimenter takes them: real TLS, real VMs on two host agents,
  * the guests running sequenced UDP both ways and a checksummed TCP stream across the hosts. One slice goes through
- * every step in order: snapshot (live), restore, a snapshot with Omni's --optionsfile options while 50 clients call
- * ListResources and Status, deletion of a snapshot, the AM killed mid-snapshot and restarted, deletion of the slice.
+ * every step in order: snapshot (cow), restore with the strict UDP and TCP checks, a live snapshot with Omni's
+ * --optionsfile options while 50 clients call ListResources and Status, deletion of a snapshot, the AM killed
+ * mid-snapshot and restarted and the live snapshot restored (TCP checked), deletion of the slice.
+ *
+ * <p>The strict UDP check runs after a cow snapshot, not a live one: in live mode QEMU pauses the VM at convergence
+ * by itself, and a frame reaching it between that pause and the cut hook is lost to a restore (a known limit,
+ * geni-tests/README.md "Limits"); one such lost datagram failed this check once in three runs when it used live.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -84,7 +89,7 @@ class AmSnapshotEndToEndTest {
     Object[] urns;
     /** Each VM's console, current incarnation (replaced after a restore). */
     final Map<String, GuestConsole> consoles = new LinkedHashMap<>();
-    String liveId;
+    String firstId;
     String omniId;
 
     private static Map<String, String> placement() {
@@ -116,7 +121,7 @@ class AmSnapshotEndToEndTest {
 
     @Test
     @Order(1)
-    void aLiveSnapshotReturnsAtOnceShowsProgressAndIsListedInTheManifest() throws Exception {
+    void aSnapshotReturnsAtOnceShowsProgressAndIsListedInTheManifest() throws Exception {
         String authority = bed.amUrn().split("\\+")[1];
         ok(v3.call("Allocate", slice, creds, Requests.snapshotSlice(bed.amUrn(), authority, PLACEMENT, true), options()));
         ok(v3.call("Provision", urns, creds, options("geni_rspec_version", GENI3)));
@@ -126,25 +131,25 @@ class AmSnapshotEndToEndTest {
         startWorkload();
 
         Map<String, Object> answer = struct(ok(v3.call("PerformOperationalAction", urns, creds, "vnsnap_snapshot",
-                options("vnsnap_mode", "live", "vnsnap_label", "before the upgrade"))));
-        liveId = (String) answer.get("vnsnap_snapshot_id");
-        assertTrue(liveId != null && liveId.startsWith("snap-"), answer.toString());
+                options("vnsnap_mode", "cow", "vnsnap_label", "before the upgrade"))));
+        firstId = (String) answer.get("vnsnap_snapshot_id");
+        assertTrue(firstId != null && firstId.startsWith("snap-"), answer.toString());
         assertEquals(3, slivers(answer).size());
         assertTrue(slivers(answer).stream().allMatch(s -> "geni_ready_busy".equals(s.get("geni_operational_status"))),
                 "the call returns at once with the slivers busy: " + answer);
 
-        List<Map<String, Object>> busy = followUntilReady(liveId);
+        List<Map<String, Object>> busy = followUntilReady(firstId);
         assertFalse(busy.isEmpty(), "Status showed the snapshot running at least once");
         List<Map<String, Object>> done = Calls.awaitState(v3, urns, creds, "geni_ready", 60);
         for (Map<String, Object> s : done) {
             assertEquals("succeeded", s.get("vnsnap_last_outcome"), s.toString());
-            assertEquals(liveId, s.get("vnsnap_last_snapshot_id"), s.toString());
+            assertEquals(firstId, s.get("vnsnap_last_snapshot_id"), s.toString());
             assertEquals("", s.get("vnsnap_last_error"), s.toString());
         }
 
-        SnapshotRecord r = snapshotsInManifest().get(liveId);
+        SnapshotRecord r = snapshotsInManifest().get(firstId);
         assertEquals(SnapshotState.COMPLETE, r.state(), r.toString());
-        assertEquals(SnapshotMode.LIVE, r.mode());
+        assertEquals(SnapshotMode.COW, r.mode());
         assertEquals("before the upgrade", r.label());
         assertEquals(Set.of("vm1", "vm2", "vm3"), new TreeSet<>(r.vms().stream().map(VmSnapshot::clientId).toList()));
         assertTrue(r.sizeBytes() > 0, r.toString());
@@ -152,9 +157,9 @@ class AmSnapshotEndToEndTest {
             assertTrue(v.sizeBytes() > 0 && v.sliverId() != null && v.downtime() != null, v.toString());
         }
         for (String host : Set.of("hostd1", "hostd2")) {
-            assertTrue(hostSnapshotIds(host).contains(liveId), host + " holds " + liveId);
+            assertTrue(hostSnapshotIds(host).contains(firstId), host + " holds " + firstId);
         }
-        System.out.printf("live snapshot %s: %d bytes, downtimes %s; Status saw %s%n", liveId, r.sizeBytes(),
+        System.out.printf("cow snapshot %s: %d bytes, downtimes %s; Status saw %s%n", firstId, r.sizeBytes(),
                 r.vms().stream().map(v -> v.clientId() + "=" + v.downtime().toMillis() + "ms").toList(), progressSeen(busy));
     }
 
@@ -164,7 +169,7 @@ class AmSnapshotEndToEndTest {
         Thread.sleep(3000); // the slice runs on past the snapshot
         Map<String, GuestConsole> original = Map.copyOf(consoles);
         List<Map<String, Object>> r = slivers(ok(v3.call("PerformOperationalAction", urns, creds, "vnsnap_restore",
-                options("vnsnap_snapshot_id", liveId))));
+                options("vnsnap_snapshot_id", firstId))));
         assertTrue(r.stream().allMatch(s -> "geni_configuring".equals(s.get("geni_operational_status"))), r.toString());
         List<Map<String, Object>> ready = Calls.awaitState(v3, urns, creds, "geni_ready", 300);
         ready.forEach(s -> assertEquals("succeeded", s.get("vnsnap_last_outcome"), s.toString()));
@@ -178,7 +183,7 @@ class AmSnapshotEndToEndTest {
     void omniOptionsFileSnapshotWhileFiftyClientsCallListResourcesAndStatus() throws Exception {
         // What `omni --optionsfile snap.json poa snapam vnsnap_snapshot` sends: the file's members as the options struct.
         Path file = tmp.resolve("snap.json");
-        Files.writeString(file, "{\n  \"vnsnap_mode\": \"cow\",\n  \"vnsnap_label\": \"omni optionsfile\",\n"
+        Files.writeString(file, "{\n  \"vnsnap_mode\": \"live\",\n  \"vnsnap_label\": \"omni optionsfile\",\n"
                 + "  \"vnsnap_include_disk\": false\n}\n");
         @SuppressWarnings("unchecked")
         Map<String, Object> omniOptions = new ObjectMapper().readValue(file.toFile(), Map.class);
@@ -240,7 +245,7 @@ class AmSnapshotEndToEndTest {
             }
             assertEquals(List.of(), List.copyOf(wrong));
             assertTrue(statesSeen.contains("geni_ready_busy"), "the clients' Status calls saw the snapshot running");
-            System.out.printf("cow snapshot %s with 50 clients: %d calls answered; Status saw %s%n", omniId, calls, progressSeen(busy));
+            System.out.printf("live snapshot %s with 50 clients: %d calls answered; Status saw %s%n", omniId, calls, progressSeen(busy));
         } finally {
             running.set(false);
             pool.shutdownNow();
@@ -248,16 +253,16 @@ class AmSnapshotEndToEndTest {
         Calls.awaitState(v3, urns, creds, "geni_ready", 60).forEach(s -> assertEquals("succeeded", s.get("vnsnap_last_outcome"), s.toString()));
         SnapshotRecord r = snapshotsInManifest().get(omniId);
         assertEquals(SnapshotState.COMPLETE, r.state());
-        assertEquals(SnapshotMode.COW, r.mode());
+        assertEquals(SnapshotMode.LIVE, r.mode(), "the option overrides the request's cow");
         assertEquals("omni optionsfile", r.label());
-        assertEquals(List.of(liveId, omniId), List.copyOf(snapshotsInManifest().keySet()), "oldest first");
+        assertEquals(List.of(firstId, omniId), List.copyOf(snapshotsInManifest().keySet()), "oldest first");
     }
 
     @Test
     @Order(4)
     void deletingASnapshotRemovesItFromTheManifestAndTheHostsStores() throws Exception {
         List<Map<String, Object>> r = slivers(ok(v3.call("PerformOperationalAction", urns, creds, "vnsnap_delete_snapshot",
-                options("vnsnap_snapshot_id", liveId))));
+                options("vnsnap_snapshot_id", firstId))));
         assertTrue(r.stream().allMatch(s -> "geni_ready_busy".equals(s.get("geni_operational_status"))), r.toString());
         Calls.awaitState(v3, urns, creds, "geni_ready", 120).forEach(s -> {
             assertEquals("vnsnap_delete_snapshot", s.get("vnsnap_last_action"), s.toString());
@@ -265,12 +270,12 @@ class AmSnapshotEndToEndTest {
         });
         assertEquals(List.of(omniId), List.copyOf(snapshotsInManifest().keySet()));
         for (String host : Set.of("hostd1", "hostd2")) {
-            assertFalse(hostSnapshotIds(host).contains(liveId), host + " still lists " + liveId);
-            assertEquals(List.of(), filesOf(host, liveId), host + "'s store still holds files of " + liveId);
+            assertFalse(hostSnapshotIds(host).contains(firstId), host + " still lists " + firstId);
+            assertEquals(List.of(), filesOf(host, firstId), host + "'s store still holds files of " + firstId);
             assertTrue(hostSnapshotIds(host).contains(omniId), host + " keeps " + omniId);
         }
         // The id is gone for good: restoring it is SEARCHFAILED.
-        assertEquals(12, code(v3.call("PerformOperationalAction", urns, creds, "vnsnap_restore", options("vnsnap_snapshot_id", liveId))));
+        assertEquals(12, code(v3.call("PerformOperationalAction", urns, creds, "vnsnap_restore", options("vnsnap_snapshot_id", firstId))));
     }
 
     @Test
