@@ -59,6 +59,7 @@ import net.vnsnap.rspec.model.DiskImage;
 import net.vnsnap.rspec.model.Interface;
 import net.vnsnap.rspec.model.Ip;
 import net.vnsnap.rspec.model.Link;
+import net.vnsnap.rspec.model.Login;
 import net.vnsnap.rspec.model.Node;
 import net.vnsnap.rspec.model.RSpec;
 import net.vnsnap.rspec.model.SliverKind;
@@ -104,6 +105,8 @@ public final class AggregateManager implements AmApiV3 {
     private final Map<String, ReentrantReadWriteLock> sliceLocks = new ConcurrentHashMap<>();
     /** Held by Allocate (inside no slice lock): host room and VNIs are shared by every slice. */
     private final Lock placementLock = new ReentrantLock();
+    /** The hosts' info for ListResources, so advertisements neither wait behind busy hosts nor ask them on every call. */
+    private final HostInfoCache infoCache;
 
     /**
      * @param v3Url  the URL the v3 endpoint is served at
@@ -111,6 +114,17 @@ public final class AggregateManager implements AmApiV3 {
      */
     public AggregateManager(Clock clock, CallAuthorizer authorizer, SliceStore store, HostRegistry hosts, AmPolicy policy,
             List<AmPlugin> plugins, IdGenerator ids, String v3Url, String v2Url) {
+        this(clock, authorizer, store, hosts, policy, plugins, ids, v3Url, v2Url, Duration.ZERO, Runnable::run);
+    }
+
+    /**
+     * As above, with ListResources answered from host info at most {@code hostInfoMaxAge} old, refreshed on
+     * {@code refresher} while callers get the previous answer (zero: every ListResources asks every host).
+     */
+    public AggregateManager(Clock clock, CallAuthorizer authorizer, SliceStore store, HostRegistry hosts, AmPolicy policy,
+            List<AmPlugin> plugins, IdGenerator ids, String v3Url, String v2Url, Duration hostInfoMaxAge,
+            java.util.concurrent.Executor refresher) {
+        this.infoCache = new HostInfoCache(hosts.hostIds(), id -> hosts.agent(id).info(), clock, hostInfoMaxAge, refresher);
         this.clock = clock;
         this.authorizer = authorizer;
         this.store = store;
@@ -143,7 +157,7 @@ public final class AggregateManager implements AmApiV3 {
         boolean onlyAvailable = call.options().bool("geni_available", false);
         Map<String, HostInfo> reachable = new LinkedHashMap<>();
         Map<String, String> unreachable = new LinkedHashMap<>();
-        survey(reachable, unreachable);
+        infoCache.survey(reachable, unreachable);
         Placement loads = new Placement(policy, reachable, unreachable, allSlices());
         AdvertisementBuilder ad = new AdvertisementBuilder(policy.amUrn()).generated(clock.instant());
         Set<String> kinds = new LinkedHashSet<>();
@@ -156,8 +170,9 @@ public final class AggregateManager implements AmApiV3 {
             k.forEach(x -> kinds.add(x.wire()));
             List<DiskImage> images = l.info.images().stream().map(DiskImage::of).toList();
             String dflt = l.info.images().contains(policy.defaultImage()) ? policy.defaultImage() : null;
+            // Every VM gets guest access (SSH with the slice users' keys); where to connect is per VM, in the manifest.
             ad.host(new HostOffer(policy.nodeUrn(l.id), l.id, available, k, images, dflt, l.info.hypervisor() + "-host", null,
-                    capability(l.info)));
+                    capability(l.info), Login.sshAdvertised(null)));
         }
         ad.opState(opState(List.copyOf(kinds)));
         return RSpecWriter.toString(ad.build());
@@ -199,11 +214,13 @@ public final class AggregateManager implements AmApiV3 {
         return new OpState(policy.amUrn(), "geni_ready", kinds, states);
     }
 
-    /** Asks every host for its info; an unreachable one is logged and left out, never fatal. */
+    /** Asks every host for its info now (kept for ListResources too); an unreachable one is logged and left out, never fatal. */
     private void survey(Map<String, HostInfo> reachable, Map<String, String> unreachable) {
         for (String id : hosts.hostIds()) {
             try {
-                reachable.put(id, hosts.agent(id).info());
+                HostInfo info = hosts.agent(id).info();
+                reachable.put(id, info);
+                infoCache.record(id, info);
             } catch (HostException | RuntimeException e) {
                 LOG.warn("host {} left out: {}", id, e.getMessage());
                 unreachable.put(id, e.getMessage());

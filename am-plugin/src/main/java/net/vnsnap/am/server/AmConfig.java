@@ -46,17 +46,19 @@ import net.vnsnap.host.vswitch.ColourPolicy;
  * @param reaperPeriod    {@code reaper.period.s}
  * @param rpcThreads      {@code rpc.threads}
  * @param maxBodyBytes    {@code rpc.max.body.bytes}
+ * @param hostInfoMaxAge  {@code hosts.info.max.age.s}: how old the host info in an advertisement may be (0: ask on every call)
  */
 public record AmConfig(String listenAddress, int listenPort, String amUrn, Path identityCert, Path identityKey, Path trustRoots,
         Path hostTrustRoots, URI publicUrl, Path stateDirectory, Map<String, URI> hosts, Duration hostCallTimeout,
         Duration hostLongTimeout, String defaultImage, int memoryMiB, int vcpus, Duration allocationLease, Duration maxLease,
-        ColourPolicy colourPolicy, int firstVni, Duration reaperPeriod, int rpcThreads, long maxBodyBytes) {
+        ColourPolicy colourPolicy, int firstVni, Duration reaperPeriod, int rpcThreads, long maxBodyBytes,
+        Duration hostInfoMaxAge) {
 
     /** Every fixed key this class reads; host.<id>.url is matched by {@link #HOST_KEY}; anything else is an error. */
     private static final Set<String> KEYS = Set.of("listen.address", "listen.port", "am.urn", "identity.cert", "identity.key",
             "trust.roots", "hosts.trust.roots", "public.url", "state.dir", "hosts.call.timeout.s", "hosts.long.timeout.s",
             "image.default", "vm.memory.mib", "vm.vcpus", "lease.allocation.s", "lease.max.s", "colour.policy", "vni.first",
-            "reaper.period.s", "rpc.threads", "rpc.max.body.bytes");
+            "reaper.period.s", "rpc.threads", "rpc.max.body.bytes", "hosts.info.max.age.s");
     private static final Pattern HOST_KEY = Pattern.compile("host\\.([A-Za-z0-9][A-Za-z0-9._-]{0,62})\\.url");
 
     public AmConfig {
@@ -136,7 +138,8 @@ public record AmConfig(String listenAddress, int listenPort, String amUrn, Path 
                 (int) r.number("vm.memory.mib", 128, 16, 1 << 20), (int) r.number("vm.vcpus", 1, 1, 256),
                 Duration.ofSeconds(alloc), Duration.ofSeconds(maxLease), cp, (int) r.number("vni.first", 4096, 1, 0xFFFFFF),
                 Duration.ofSeconds(r.number("reaper.period.s", 60, 1, 86_400)), (int) r.number("rpc.threads", 16, 1, 256),
-                r.number("rpc.max.body.bytes", 8L << 20, 4096, 1L << 30));
+                r.number("rpc.max.body.bytes", 8L << 20, 4096, 1L << 30),
+                Duration.ofSeconds(r.number("hosts.info.max.age.s", 5, 0, 3600)));
     }
 
     private static URI hostUrl(String v, String key, String where) throws AmConfigException {

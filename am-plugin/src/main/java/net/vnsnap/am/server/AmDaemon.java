@@ -193,7 +193,8 @@ public final class AmDaemon implements AutoCloseable {
                     new SpeaksForVerifier(clientRoots, clock));
             pluginScheduler = Executors.newScheduledThreadPool(PLUGIN_THREADS, daemonThreads("am-plugin"));
             plugins = pluginFactory.plugins(new PluginResources(cfg, coordinator, catalog, clock, pluginScheduler));
-            AggregateManager am = new AggregateManager(clock, authorizer, store, HostRegistry.of(agents), policy, plugins, IdGenerator.random(), url.toString(), url.resolve(V2_PATH).toString());
+            AggregateManager am = new AggregateManager(clock, authorizer, store, HostRegistry.of(agents), policy, plugins, IdGenerator.random(), url.toString(), url.resolve(V2_PATH).toString(),
+                    cfg.hostInfoMaxAge(), hostCalls);
             reaper = Executors.newSingleThreadScheduledExecutor(daemonThreads("am-reaper"));
             am.scheduleReaper(reaper, cfg.reaperPeriod());
             server.serve("/", new AmV3Endpoint(am)).serve(V2_PATH, new AmV2Endpoint(am)).start();

@@ -300,6 +300,10 @@ class AggregateManagerTest {
         assertTrue(ad.contains("name=\"test_busy\""), ad);
         assertTrue(ad.contains("name=\"geni_start\""), ad);
         assertEquals(1, new net.vnsnap.rspec.io.RSpecReader().read(ad).nodes().size());
+        // Login is announced: every VM gets SSH access with the slice users' keys.
+        assertEquals(List.of("ssh-keys"), new net.vnsnap.rspec.io.RSpecReader().read(ad).nodes().get(0).services().orElseThrow()
+                .logins().stream().map(net.vnsnap.rspec.model.Login::authentication).toList());
+        Pg2Schemas.check(ad, "ad.xsd");
         // geni_available leaves out full hosts.
         h.h2.heal();
         value(allocate(h, AmFixture.vms(2).replace("exclusive=\"false\"",

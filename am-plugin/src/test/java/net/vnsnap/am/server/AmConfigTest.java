@@ -45,6 +45,7 @@ class AmConfigTest {
         assertEquals(128, c.memoryMiB());
         assertEquals("guest", c.defaultImage());
         assertEquals(ColourPolicy.HOLD_AND_RECORD, c.colourPolicy());
+        assertEquals(Duration.ofSeconds(5), c.hostInfoMaxAge());
         assertEquals(dir.resolve("x").resolveSibling("slices.db").getFileName(), c.sliceDatabase().getFileName());
     }
 

@@ -134,6 +134,22 @@ public final class LocalTestbed implements AutoCloseable {
         return out;
     }
 
+    /** A host agent's snapshot store directory (one directory per snapshot). */
+    public Path storeDirectory(String hostId) {
+        return dir.resolve(hostId).resolve("store");
+    }
+
+    /** A client of one host agent with the AM's identity, to look at what the AM made there (VMs, consoles, snapshots). */
+    public RemoteHostAgent hostAgent(String hostId) throws IOException, GeneralSecurityException {
+        for (HostdProcess h : hosts) {
+            if (h.hostId().equals(hostId)) {
+                SSLContext tls = tls(LocalFederation.load(fed.serverDirectory(AM)), fed.trustRootsDirectory());
+                return new RemoteHostAgent(h.rpc(), tls, Duration.ofSeconds(30), Duration.ofSeconds(60));
+            }
+        }
+        throw new IllegalArgumentException("no host " + hostId + " in this testbed");
+    }
+
     /** Kills the AM (SIGKILL) and starts it again on the same state directory; returns the new process. */
     public AmProcess restartAm() throws IOException, InterruptedException {
         am.kill();

@@ -37,6 +37,33 @@ final class Requests {
                 + "    <sliver_type name=\"qemu-vm\"/>\n  </node>\n</rspec>\n";
     }
 
+    /**
+     * Snapshot-enabled VMs (all with {@code <snap:snapshot mode="cow" include_disk="false"/>}), each bound to the
+     * given host and numbered 10.0.9.N in order on one LAN {@code lan0} when {@code lan} is true.
+     */
+    static String snapshotSlice(String amUrn, String authority, java.util.Map<String, String> hostOfVm, boolean lan) {
+        StringBuilder b = new StringBuilder(HEAD);
+        int n = 1;
+        for (java.util.Map.Entry<String, String> e : hostOfVm.entrySet()) {
+            String snap = "    <snap:snapshot mode=\"cow\" include_disk=\"false\"/>\n";
+            if (lan) {
+                b.append(node(e.getKey(), amUrn, authority, e.getValue(), "10.0.9." + n++, snap));
+            } else {
+                b.append("  <node client_id=\"").append(e.getKey()).append("\" component_manager_id=\"").append(amUrn)
+                        .append("\" component_id=\"urn:publicid:IDN+").append(authority).append("+node+").append(e.getValue())
+                        .append("\" exclusive=\"false\">\n    <sliver_type name=\"qemu-vm\"/>\n").append(snap).append("  </node>\n");
+            }
+        }
+        if (lan) {
+            b.append("  <link client_id=\"lan0\">\n    <component_manager name=\"").append(amUrn).append("\"/>\n");
+            for (String vm : hostOfVm.keySet()) {
+                b.append("    <interface_ref client_id=\"").append(vm).append(":if0\"/>\n");
+            }
+            b.append("    <link_type name=\"lan\"/>\n  </link>\n");
+        }
+        return b.append("</rspec>\n").toString();
+    }
+
     private static String node(String id, String amUrn, String authority, String host, String ip, String ext) {
         return "  <node client_id=\"" + id + "\" component_manager_id=\"" + amUrn + "\" component_id=\"urn:publicid:IDN+"
                 + authority + "+node+" + host + "\" exclusive=\"false\">\n"

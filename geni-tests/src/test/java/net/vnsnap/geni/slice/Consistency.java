@@ -11,8 +11,11 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import net.vnsnap.geni.testbed.GuestConsole;
 
-/** Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut. */
-final class Consistency {
+/**
+ * Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut.
+ * Public for the AM suites (net.vnsnap.geni.am), which check slices restored through the AM the same way.
+ */
+public final class Consistency {
 
     private Consistency() {
     }
@@ -26,7 +29,7 @@ final class Consistency {
      * @param replayed   datagrams sent before the sender's cut and read only after the restore ({@code firstTx - firstRx})
      * @param violations orphans, duplicates and losses, empty for a consistent cut
      */
-    record Udp(String direction, long firstTx, long firstRx, long lastRx, long replayed, List<String> violations) {
+    public record Udp(String direction, long firstTx, long firstRx, long lastRx, long replayed, List<String> violations) {
     }
 
     /**
@@ -37,7 +40,7 @@ final class Consistency {
      * @param sumsCompared how many logged record numbers both sides printed a running checksum for
      * @param violations gaps, damaged records, closed connections and checksum mismatches
      */
-    record Tcp(long firstTx, long lastRx, int sumsCompared, List<String> violations) {
+    public record Tcp(long firstTx, long lastRx, int sumsCompared, List<String> violations) {
     }
 
     /**
@@ -55,7 +58,7 @@ final class Consistency {
      * @param originalSender the sender's console before the restore: numbers read after the restore but sent before the
      *                       cut must appear there as sent
      */
-    static Udp udp(String direction, GuestConsole originalSender, GuestConsole sender, GuestConsole receiver, Duration wait)
+    public static Udp udp(String direction, GuestConsole originalSender, GuestConsole sender, GuestConsole receiver, Duration wait)
             throws IOException, InterruptedException {
         long firstTx = Long.parseLong(sender.await(ThreeVmSlice.UDP_TX, 0, 0, wait).group(1));
         receiver.await(ThreeVmSlice.UDP_RX, 0, firstTx + 20, wait);
@@ -94,7 +97,7 @@ final class Consistency {
     }
 
     /** Checks the stream of a run from the given offsets, waiting until it has carried three more checksum lines. */
-    static Tcp tcp(GuestConsole sender, long txOffset, GuestConsole receiver, long rxOffset, int every, Duration wait)
+    public static Tcp tcp(GuestConsole sender, long txOffset, GuestConsole receiver, long rxOffset, int every, Duration wait)
             throws IOException, InterruptedException {
         long firstTx = Long.parseLong(sender.await(ThreeVmSlice.TCP_TX, txOffset, 0, wait).group(1));
         receiver.await(ThreeVmSlice.TCP_RX, rxOffset, firstTx + 3L * every, wait);

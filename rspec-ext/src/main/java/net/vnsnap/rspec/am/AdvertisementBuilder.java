@@ -14,6 +14,7 @@ import net.vnsnap.rspec.model.Node;
 import net.vnsnap.rspec.model.Ns;
 import net.vnsnap.rspec.model.RSpec;
 import net.vnsnap.rspec.model.RSpecType;
+import net.vnsnap.rspec.model.Services;
 import net.vnsnap.rspec.model.SliverKind;
 import net.vnsnap.rspec.model.SliverType;
 import net.vnsnap.rspec.model.SliverTypePart;
@@ -21,7 +22,7 @@ import net.vnsnap.rspec.model.XmlAttr;
 import net.vnsnap.rspec.opstate.OpState;
 import net.vnsnap.rspec.snapshot.SnapshotNs;
 
-/** Builds the advertisement ListResources returns: hosts, their snapshot capability and the opstate machine. */
+/** Builds the advertisement ListResources returns: hosts, their login service and snapshot capability, and the opstate machine. */
 public final class AdvertisementBuilder {
 
     /** This aggregate's URN, the component_manager_id of every advertised node. */
@@ -89,6 +90,9 @@ public final class AdvertisementBuilder {
                 images.add(new DiskImage(d.name(), d.os(), d.version(), d.description(), attrs, d.ext(), d.pos()));
             }
             n.part(new SliverType(k.wire(), List.of(), images, null));
+        }
+        if (h.login() != null) {
+            n.part(new Services(List.of(), List.of(h.login()), null));
         }
         n.part(AnyElement.builder(Ns.GENI, "", "available").attr("now", h.available()).build());
         if (h.location() != null) {

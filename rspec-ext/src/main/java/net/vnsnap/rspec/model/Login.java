@@ -11,6 +11,11 @@ public record Login(String authentication, String hostname, String port, String 
         pos = Lists.pos(pos);
     }
 
+    /** What an advertisement says of a host's VMs: SSH with keys, at {@code hostname} (null: given in the manifest). */
+    public static Login sshAdvertised(String hostname) {
+        return new Login("ssh-keys", hostname, null, null, List.of(), List.of(), Pos.NONE);
+    }
+
     public static Login ssh(String hostname, int port, String username) {
         return new Login("ssh-keys", hostname, Integer.toString(port), username, List.of(), List.of(), Pos.NONE);
     }

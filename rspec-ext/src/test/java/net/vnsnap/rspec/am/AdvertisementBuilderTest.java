@@ -12,6 +12,7 @@ import net.vnsnap.rspec.io.RSpecReader;
 import net.vnsnap.rspec.io.RSpecWriter;
 import net.vnsnap.rspec.model.DiskImage;
 import net.vnsnap.rspec.model.Location;
+import net.vnsnap.rspec.model.Login;
 import net.vnsnap.rspec.model.Node;
 import net.vnsnap.rspec.model.Ns;
 import net.vnsnap.rspec.model.RSpec;
@@ -34,7 +35,8 @@ class AdvertisementBuilderTest {
                 .host(new HostOffer("urn:publicid:IDN+vnsnap.example.net+node+host1", "host1", true,
                         List.of(SliverKind.XEN_VM, SliverKind.QEMU_VM), List.of(ubuntu, DiskImage.of("debian-12")),
                         ubuntu.name(), "xen-host", Location.of("US", "40.4259", "-86.9081"),
-                        new SnapshotCapability("xen", EnumSet.allOf(SnapshotMode.class), 512L << 30, true, 32)))
+                        new SnapshotCapability("xen", EnumSet.allOf(SnapshotMode.class), 512L << 30, true, 32),
+                        Login.sshAdvertised("host1.vnsnap.example.net")))
                 .host(new HostOffer("urn:publicid:IDN+vnsnap.example.net+node+host2", "host2", false,
                         List.of(SliverKind.QEMU_VM), List.of(DiskImage.of("debian-12")), null, "kvm-host", null,
                         new SnapshotCapability("qemu", Set.of(SnapshotMode.COW, SnapshotMode.STOP), 0, false, null)))
@@ -74,5 +76,27 @@ class AdvertisementBuilderTest {
         OpStateState ready = ops.get(0).states().stream().filter(s -> s.name().equals("geni_ready")).findFirst().orElseThrow();
         assertTrue(ready.actions().stream().anyMatch(a -> a.name().equals("vnsnap_snapshot") && a.next().equals("geni_ready_busy")));
         assertEquals(OpState.vnsnap(AM, List.of("xen-vm", "qemu-vm")), ops.get(0));
+    }
+
+    @Test
+    void aHostWithLoginsAdvertisesSshKeysInItsServices() throws Exception {
+        String xml = RSpecWriter.toString(ad());
+        RSpec back = new RSpecReader().read(xml);
+        List<Login> h1 = back.nodes().get(0).services().orElseThrow().logins();
+        assertEquals(1, h1.size());
+        assertEquals("ssh-keys", h1.get(0).authentication());
+        assertEquals("host1.vnsnap.example.net", h1.get(0).hostname());
+        assertEquals(null, h1.get(0).port(), "ports differ per VM: the manifest gives them");
+        assertEquals(null, h1.get(0).username());
+        assertTrue(back.nodes().get(1).services().isEmpty(), "host2 offers no login");
+        // Without a hostname (the AM does not know its hosts' SSH address) the ad is still valid PG v2.
+        String bare = RSpecWriter.toString(new AdvertisementBuilder(AM).host(new HostOffer(
+                "urn:publicid:IDN+vnsnap.example.net+node+host3", "host3", true, List.of(SliverKind.QEMU_VM),
+                List.of(DiskImage.of("guest")), "guest", "qemu-host", null, null, Login.sshAdvertised(null))).build());
+        SchemaCheck.pg2(bare, "ad.xsd");
+        assertTrue(bare.contains("<login authentication=\"ssh-keys\"/>"), bare);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new HostOffer(
+                "urn:publicid:IDN+vnsnap.example.net+node+host3", "host3", true, List.of(SliverKind.QEMU_VM), List.of(), null,
+                null, null, null, Login.ssh("h", 22, "alice")), "a username or port has no place in an advertisement");
     }
 }

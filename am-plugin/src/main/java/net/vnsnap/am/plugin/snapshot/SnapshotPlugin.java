@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import net.vnsnap.am.api.ActionResult;
 import net.vnsnap.am.api.Options;
 import net.vnsnap.am.api.SliverStatus;
@@ -117,17 +118,22 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     /** False until the first tick has returned slivers left busy by an earlier AM process to geni_ready. @GuardedBy("lock") */
     private boolean recovered;
 
-    /** An operation in progress on one slice. */
     /**
-     * An operation in progress.
+     * An operation in progress on one slice. {@code shownPercent} is the highest progress Status has reported: the
+     * hosts' estimate of the total may grow while they write, and progress shown to experimenters never goes back.
      *
      * @param placement for a restore: each VM's host after it (the sliver's current host unless the caller moved it)
      * @param moves     for a restore: the slivers whose host changes, sliver URN to new host
      */
     private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle,
-            Map<String, String> placement, Map<String, String> moves) {
+            Map<String, String> placement, Map<String, String> moves, AtomicInteger shownPercent) {
         Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
             this(action, snapshotId, sliverUrns, handle, Map.of(), Map.of());
+        }
+
+        Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle,
+                Map<String, String> placement, Map<String, String> moves) {
+            this(action, snapshotId, sliverUrns, handle, placement, moves, new AtomicInteger());
         }
     }
 
@@ -309,7 +315,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             running.put(slice.urn(), r);
         }
         try {
-            scheduler.execute(() -> runRestore(slice.urn(), r));
+            HostRegistry hosts = ctx.hosts();
+            List<Sliver> current = List.copyOf(theirs);
+            scheduler.execute(() -> runRestore(slice.urn(), r, hosts, current));
         } catch (RejectedExecutionException e) {
             synchronized (lock) {
                 running.remove(slice.urn());
@@ -386,10 +394,11 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         end(slice, r, o, OperationalState.READY, "", Set.of(OperationalState.READY_BUSY));
     }
 
-    private void runRestore(String slice, Running r) {
+    private void runRestore(String slice, Running r, HostRegistry hosts, List<Sliver> current) {
         Outcome o;
         OperationalState state = OperationalState.READY;
         String error = "";
+        List<Sliver> paused = quiesce(hosts, current);
         try {
             RestoreReport rep = coordinator.restore(r.snapshotId(), r.placement());
             if (!r.moves().isEmpty()) {
@@ -410,6 +419,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
                 // The hosts replaced the VMs and then removed the half restored ones: nothing runs any more.
                 state = OperationalState.FAILED;
                 error = RESTORE + " " + r.snapshotId() + " failed: " + e.getMessage();
+            } else {
+                // Refused before any host replaced a VM: the slice runs on as it was.
+                resume(hosts, paused);
             }
         } catch (RuntimeException e) {
             LOG.error("slice {}: restore of {} broke", slice, r.snapshotId(), e);
@@ -432,6 +444,40 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             h.withSlice(slice, (ctx, rec) -> ctx.moveSlivers(r.moves()));
         } catch (GeniException | RuntimeException e) {
             LOG.error("slice {}: restore moved {} but the AM core could not record it: {}", slice, r.moves(), e.getMessage());
+        }
+    }
+
+    /**
+     * Pauses the VMs a restore is about to replace, on every host, before any host loads the snapshot: hosts restore in
+     * parallel, so otherwise a VM still running on one host sends frames (of the epoch after the snapshot's cut) to a
+     * VM another host has already restored, whose port takes them as pre-cut traffic and delivers them when it
+     * resumes; the restored guests would read data from a future they were never in. Returns the VMs paused here.
+     */
+    private static List<Sliver> quiesce(HostRegistry hosts, List<Sliver> current) {
+        List<Sliver> paused = new ArrayList<>();
+        for (Sliver s : current) {
+            try {
+                var a = hosts.agent(s.host());
+                if (a.vm(s.vmName()).state() == net.vnsnap.host.driver.VmState.RUNNING) {
+                    a.pauseVm(s.vmName());
+                    paused.add(s);
+                }
+            } catch (HostException e) {
+                // Gone or unreachable: nothing of it runs to send frames, or its host's restore will fail and say so.
+                LOG.info("restore: VM {} on host {} not paused first: {}", s.vmName(), s.host(), e.getMessage());
+            }
+        }
+        return paused;
+    }
+
+    /** Resumes VMs {@link #quiesce} paused, when the restore was refused before it replaced them. */
+    private static void resume(HostRegistry hosts, List<Sliver> paused) {
+        for (Sliver s : paused) {
+            try {
+                hosts.agent(s.host()).resumeVm(s.vmName());
+            } catch (HostException e) {
+                LOG.error("restore refused, but VM {} on host {} could not be resumed: {}", s.vmName(), s.host(), e.getMessage());
+            }
         }
     }
 
@@ -647,7 +693,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             if (r.handle() != null) {
                 var p = r.handle().progress();
                 m.put("vnsnap_snapshot_state", p.state().name().toLowerCase(Locale.ROOT));
-                m.put("vnsnap_progress_percent", (int) Math.floor(p.percent()));
+                m.put("vnsnap_progress_percent", r.shownPercent().accumulateAndGet((int) Math.floor(p.percent()), Math::max));
             } else {
                 m.put("vnsnap_snapshot_state", r.action().equals(RESTORE) ? "restoring" : "deleting");
                 m.put("vnsnap_progress_percent", 0);

@@ -243,6 +243,34 @@ abstract class SnapshotPluginCases {
         assertTrue(slivers(ok(am.status("left"))).stream().allMatch(s -> op(s).equals("geni_ready")));
     }
 
+    /**
+     * Hosts restore in parallel: a VM still running on one host would send frames to a VM another host has already
+     * restored, which takes them as pre-cut traffic. So every VM being replaced is paused before any host restores.
+     */
+    @Test
+    void restorePausesEveryVmOfTheSnapshotBeforeAnyHostRestores() throws Exception {
+        am.provision("quiet", SnapshotAm.request(SNAP, SNAP));
+        String id = (String) ((Map<?, ?>) ok(am.poa("quiet", SnapshotPlugin.SNAPSHOT, opts()))).get("vnsnap_snapshot_id");
+        am.pollUntilReady("quiet");
+        String vm1 = am.h1.vms().get(0).name();
+        String vm2 = am.h2.vms().get(0).name();
+        assertEquals(VmState.RUNNING, am.h1.state(vm1));
+        Gate h1Restores = am.h1.gateBefore(Op.RESTORE);
+        ok(am.poa("quiet", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id)));
+        h1Restores.awaitArrival();
+        try {
+            assertEquals(VmState.PAUSED, am.h1.state(vm1), "h1's VM is paused before h1 restores");
+            assertTrue(am.h2.state(vm2) != VmState.RUNNING, "h2's VM is paused (or already replaced) before h1 restores");
+        } finally {
+            h1Restores.release();
+        }
+        List<Map<String, Object>> after = am.pollUntil("quiet", s -> op(s).equals("geni_ready")
+                && "vnsnap_restore".equals(s.get("vnsnap_last_action")));
+        after.forEach(s -> assertEquals("succeeded", s.get("vnsnap_last_outcome"), s::toString));
+        assertEquals(VmState.RUNNING, am.h1.state(vm1));
+        assertEquals(VmState.RUNNING, am.h2.state(vm2));
+    }
+
     @Test
     void failedRestoreNamesTheHostAndKeepsTheSnapshotRestorable() throws Exception {
         am.provision("undo", SnapshotAm.request(SNAP, SNAP));
