@@ -38,6 +38,7 @@ import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.OperationalState;
 import net.vnsnap.am.slice.SliceRecord;
 import net.vnsnap.am.slice.Sliver;
+import net.vnsnap.am.snapshot.RestoreReport;
 import net.vnsnap.am.snapshot.SliceSnapshotRequest;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
 import net.vnsnap.am.snapshot.SnapshotException;
@@ -118,8 +119,42 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
     }
 
-    /** How the last operation on a slice ended; {@code error} is "" on success. */
-    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished) {
+    /**
+     * How the last operation on a slice ended; {@code error} is "" on success. {@code figures} are the measurements
+     * Status shows with it (vnsnap_last_duration_ms, cut skew, frames, resume skew), empty when none.
+     */
+    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished,
+            Map<String, Integer> figures) {
+        Outcome(String action, String snapshotId, boolean ok, String error, Instant finished) {
+            this(action, snapshotId, ok, error, finished, Map.of());
+        }
+    }
+
+    /** What a complete snapshot measured, as Status fields (ints, which every XML-RPC client reads). */
+    static Map<String, Integer> snapshotFigures(SliceSnapshotRecord rec) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        if (rec.finishedAt() != null) {
+            m.put("vnsnap_last_duration_ms", clamp(Duration.between(rec.createdAt(), rec.finishedAt()).toMillis()));
+        }
+        if (rec.cutSkew() != null) {
+            m.put("vnsnap_last_cut_skew_us", clamp(rec.cutSkew().toNanos() / 1000));
+        }
+        m.put("vnsnap_last_frames_held", clamp(rec.framesHeld()));
+        m.put("vnsnap_last_frames_recorded", clamp(rec.framesRecorded()));
+        m.put("vnsnap_last_frames_dropped", clamp(rec.framesDropped()));
+        return m;
+    }
+
+    /** What a restore measured, as Status fields. */
+    static Map<String, Integer> restoreFigures(RestoreReport r) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("vnsnap_last_duration_ms", clamp(r.duration().toMillis()));
+        m.put("vnsnap_last_resume_skew_us", clamp(r.resumeSpread().toNanos() / 1000));
+        return m;
+    }
+
+    private static int clamp(long v) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 
     private record Parsed(String request, SliceSettings settings) {
@@ -338,7 +373,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             o = new Outcome(SNAPSHOT, r.snapshotId(), false, "the aggregate stopped while the snapshot ran ("
                     + cause.getMessage() + "); its outcome is decided when it starts again", clock.instant());
         } else if (rec.state() == SliceSnapshotState.COMPLETE) {
-            o = new Outcome(SNAPSHOT, r.snapshotId(), true, "", clock.instant());
+            o = new Outcome(SNAPSHOT, r.snapshotId(), true, "", clock.instant(), snapshotFigures(rec));
             LOG.info("slice {}: snapshot {} complete ({} bytes)", slice, r.snapshotId(), rec.totalBytes());
             applyRetention(slice);
         } else {
@@ -354,8 +389,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         OperationalState state = OperationalState.READY;
         String error = "";
         try {
-            coordinator.restore(r.snapshotId());
-            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant());
+            RestoreReport report = coordinator.restore(r.snapshotId());
+            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant(), restoreFigures(report));
             LOG.info("slice {}: restored snapshot {}", slice, r.snapshotId());
         } catch (SnapshotException e) {
             o = new Outcome(RESTORE, r.snapshotId(), false, e.getMessage(), clock.instant());
@@ -601,6 +636,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             m.put("vnsnap_last_outcome", o.ok() ? "succeeded" : "failed");
             m.put("vnsnap_last_error", o.error());
             m.put("vnsnap_last_finished", Wire.formatTime(o.finished()));
+            m.putAll(o.figures());
         }
         return m;
     }
@@ -613,8 +649,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             for (int i = all.size() - 1; i >= 0 && o == null; i--) {
                 SliceSnapshotRecord x = all.get(i);
                 if (x.state() == SliceSnapshotState.COMPLETE || x.state() == SliceSnapshotState.FAILED) {
-                    o = new Outcome(SNAPSHOT, x.id(), x.state() == SliceSnapshotState.COMPLETE, x.failure(),
-                            x.finishedAt() == null ? x.stateSince() : x.finishedAt());
+                    boolean ok = x.state() == SliceSnapshotState.COMPLETE;
+                    o = new Outcome(SNAPSHOT, x.id(), ok, x.failure(), x.finishedAt() == null ? x.stateSince() : x.finishedAt(),
+                            ok ? snapshotFigures(x) : Map.of());
                 }
             }
             if (o != null) {
