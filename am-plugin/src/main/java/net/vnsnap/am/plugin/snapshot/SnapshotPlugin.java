@@ -115,8 +115,21 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
     /** False until the first tick has returned slivers left busy by an earlier AM process to geni_ready. @GuardedBy("lock") */
     private boolean recovered;
 
-    /** An operation in progress on one slice. */
-    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+    /**
+     * An operation in progress on one slice; {@code shown} is the highest percent Status has shown for it, since the
+     * hosts' figures can dip (a host that finished reports its bytes on disk instead of the bytes it transferred).
+     */
+    private record Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle,
+            java.util.concurrent.atomic.AtomicInteger shown) {
+        Running(String action, String snapshotId, List<String> sliverUrns, SnapshotHandle handle) {
+            this(action, snapshotId, sliverUrns, handle, new java.util.concurrent.atomic.AtomicInteger());
+        }
+    }
+
+    /** The percent to show: the new figure, but never below one shown before for the same operation. */
+    static int shownPercent(java.util.concurrent.atomic.AtomicInteger shown, double percent) {
+        int p = (int) Math.floor(Math.max(0, Math.min(100, percent)));
+        return shown.accumulateAndGet(p, Math::max);
     }
 
     /**
@@ -624,7 +637,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             if (r.handle() != null) {
                 var p = r.handle().progress();
                 m.put("vnsnap_snapshot_state", p.state().name().toLowerCase(Locale.ROOT));
-                m.put("vnsnap_progress_percent", (int) Math.floor(p.percent()));
+                m.put("vnsnap_progress_percent", shownPercent(r.shown(), p.percent()));
             } else {
                 m.put("vnsnap_snapshot_state", r.action().equals(RESTORE) ? "restoring" : "deleting");
                 m.put("vnsnap_progress_percent", 0);
