@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
     --keep) keep="${2:?--keep needs a directory}"; shift 2 ;;
     --run-on) run_on="${2:?--run-on needs seconds}"; shift 2 ;;
     --mode) mode="${2:?--mode needs live, cow or stop}"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# //'; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# //'; exit 0 ;;
     *) vnsnap_die "demo: unknown option $1 (try --help)" ;;
   esac
 done
