@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job until the slice demo lands: build a local GENI federation with bin/vnsnap-certs, issue
+# The identity demo (bin/vnsnap demo-federation): build a local GENI federation with bin/vnsnap-certs, issue
 # every kind of credential, and verify each one (and that a wrong caller is refused). Exit 0 only when
 # every check passed. Usage: demo-federation.sh [--json FILE] [--keep DIR]
 set -euo pipefail

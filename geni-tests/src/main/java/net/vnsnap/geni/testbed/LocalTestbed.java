@@ -150,6 +150,19 @@ public final class LocalTestbed implements AutoCloseable {
         throw new IllegalArgumentException("no host " + hostId + " in this testbed");
     }
 
+    /**
+     * Every VM the host agents run with what they report (state, console log), by host id, asked with the AM's
+     * identity; the demo reads the guests' consoles through it.
+     */
+    public Map<String, List<VmInfo>> vmInfos() throws IOException, GeneralSecurityException, HostException {
+        SSLContext tls = tls(LocalFederation.load(fed.serverDirectory(AM)), fed.trustRootsDirectory());
+        Map<String, List<VmInfo>> out = new LinkedHashMap<>();
+        for (HostdProcess h : hosts) {
+            out.put(h.hostId(), new RemoteHostAgent(h.rpc(), tls, Duration.ofSeconds(30), Duration.ofSeconds(60)).vms());
+        }
+        return out;
+    }
+
     /** Kills the AM (SIGKILL) and starts it again on the same state directory; returns the new process. */
     public AmProcess restartAm() throws IOException, InterruptedException {
         am.kill();

@@ -20,7 +20,8 @@ public interface CutHook {
 
     /**
      * Called just before the hypervisor is asked to pause the VM for its cut, in the modes where the driver pauses it
-     * (cow, stop); a failure aborts the snapshot like one of {@link #atCut}.
+     * (cow, stop), and in live mode, where the hypervisor pauses it by itself, as soon as it reports that pause (on
+     * another thread); a failure aborts the snapshot like one of {@link #atCut}.
      *
      * @param vm the VM's name
      */

@@ -20,7 +20,10 @@ public enum DropReason {
     TX_FULL,
     /** The socket send failed. */
     TX_ERROR,
-    /** Frames still held for a port when it was restored to a snapshot belong to the discarded run. */
+    /**
+     * Frames still held for a port when it was restored to a snapshot, or held while it was suspended and coloured
+     * below its restored epoch, belong to the discarded run.
+     */
     RESTORE_DISCARD,
     /** Tunnel datagram without the VXLAN I flag or shorter than header plus Ethernet header. */
     BAD_HEADER,

@@ -331,6 +331,19 @@ final class SwitchEngine implements Runnable {
     void resume(PortId id) {
         Port p = vmPort(id);
         p.suspended = false;
+        // Frames held while the port was suspended with a colour below the restored epoch were sent by the run the
+        // restore replaces (a VM another host had not replaced yet): delivering them would put post-cut traffic of
+        // the abandoned run into the restored VM. The restore's epoch is above every epoch the slice used before.
+        int n = p.held.size();
+        for (int i = 0; i < n; i++) {
+            int slot = p.held.poll();
+            if (pool.senderEpoch(slot) < p.epoch) {
+                pool.release(slot);
+                p.drop(DropReason.RESTORE_DISCARD);
+            } else {
+                p.held.offer(slot);
+            }
+        }
         byte[] f;
         while ((f = p.replay.poll()) != null) {
             tx.clear();

@@ -283,16 +283,27 @@ class ColouringTest {
         TestVm b2 = new TestVm(b.mac);
         vms.add(b2);
         b2.switchPort = b.switchPort;
-        sw.prepareRestore(PB, 1, channelState);
+        sw.prepareRestore(PB, 3, channelState);
         sw.setPeer(PB, b2.address());
         assertEquals(1, sw.counters(PB).dropped(DropReason.RESTORE_DISCARD));
-        c.send(b.mac, "new traffic");
+        // While b is suspended, a restored peer (already in the restore's epoch 3) and a VM of the replaced run
+        // (c, still in epoch 0 because its host has not replaced it yet) both send to it.
+        sw.advanceEpoch(PA, 3);
+        a.send(b.mac, "restored peer");
+        c.send(b.mac, "replaced run");
+        Await.until(() -> sw.counters(PB).heldNow() == 2, () -> "both frames held at the suspended port");
         assertNull(b2.receive(QUIET), "nothing reaches a suspended port");
         sw.resume(PB);
-        assertEquals(List.of("in flight 1", "in flight 2", "new traffic"), receiveTexts(b2, 3));
+        assertEquals(List.of("in flight 1", "in flight 2", "restored peer"), receiveTexts(b2, 3),
+                "the channel state first, then the restored run's traffic; the replaced run's frame is discarded");
+        assertNull(b2.receive(QUIET), "the frame of the replaced run never arrives");
         assertNull(b.receive(QUIET), "the old socket gets nothing");
         PortCounters cb = sw.counters(PB);
         assertEquals(2, cb.injected());
-        assertEquals(1, cb.epoch());
+        assertEquals(2, cb.dropped(DropReason.RESTORE_DISCARD));
+        assertEquals(3, cb.epoch());
+        // After the resume the port forwards normally again.
+        a.send(b.mac, "later");
+        assertEquals(List.of("later"), receiveTexts(b2, 1));
     }
 }

@@ -39,9 +39,9 @@ import net.vnsnap.am.slice.AllocationState;
 import net.vnsnap.am.slice.OperationalState;
 import net.vnsnap.am.slice.SliceRecord;
 import net.vnsnap.am.slice.Sliver;
+import net.vnsnap.am.snapshot.RestoreReport;
 import net.vnsnap.am.snapshot.SliceSnapshotRequest;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
-import net.vnsnap.am.snapshot.RestoreReport;
 import net.vnsnap.am.snapshot.SnapshotException;
 import net.vnsnap.am.snapshot.SnapshotFailure;
 import net.vnsnap.am.snapshot.SnapshotHandle;
@@ -120,7 +120,8 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
 
     /**
      * An operation in progress on one slice. {@code shownPercent} is the highest progress Status has reported: the
-     * hosts' estimate of the total may grow while they write, and progress shown to experimenters never goes back.
+     * hosts' figures can dip (a host that finished reports its bytes on disk instead of the bytes it transferred), and
+     * progress shown to experimenters never goes back.
      *
      * @param placement for a restore: each VM's host after it (the sliver's current host unless the caller moved it)
      * @param moves     for a restore: the slivers whose host changes, sliver URN to new host
@@ -137,11 +138,52 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
         }
     }
 
-    /** How the last operation on a slice ended; {@code error} is "" on success. */
-    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished, Duration resumeSkew) {
+    /** The percent to show: the new figure, but never below one shown before for the same operation. */
+    static int shownPercent(AtomicInteger shown, double percent) {
+        int p = (int) Math.floor(Math.max(0, Math.min(100, percent)));
+        return shown.accumulateAndGet(p, Math::max);
+    }
+
+    /**
+     * How the last operation on a slice ended; {@code error} is "" on success. {@code figures} are the measurements
+     * Status shows with it (vnsnap_last_duration_ms, cut skew, frames, resume skew), empty when none.
+     */
+    private record Outcome(String action, String snapshotId, boolean ok, String error, Instant finished,
+            Map<String, Integer> figures) {
         Outcome(String action, String snapshotId, boolean ok, String error, Instant finished) {
-            this(action, snapshotId, ok, error, finished, null);
+            this(action, snapshotId, ok, error, finished, Map.of());
         }
+    }
+
+    /** What a complete snapshot measured, as Status fields (ints, which every XML-RPC client reads). */
+    static Map<String, Integer> snapshotFigures(SliceSnapshotRecord rec) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        if (rec.finishedAt() != null) {
+            m.put("vnsnap_last_duration_ms", clamp(Duration.between(rec.createdAt(), rec.finishedAt()).toMillis()));
+        }
+        if (rec.cutSkew() != null) {
+            m.put("vnsnap_last_cut_skew_us", clamp(rec.cutSkew().toNanos() / 1000));
+        }
+        m.put("vnsnap_last_frames_held", clamp(rec.framesHeld()));
+        m.put("vnsnap_last_frames_recorded", clamp(rec.framesRecorded()));
+        m.put("vnsnap_last_frames_dropped", clamp(rec.framesDropped()));
+        return m;
+    }
+
+    /**
+     * What a restore measured, as Status fields: the resume skew is the hosts' measurement (latest minus earliest
+     * instant a restored VM resumed); only when a host did not report its instants, the spread of their answers.
+     */
+    static Map<String, Integer> restoreFigures(RestoreReport r) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("vnsnap_last_duration_ms", clamp(r.duration().toMillis()));
+        Duration skew = r.resumeSkew() != null ? r.resumeSkew() : r.resumeSpread();
+        m.put("vnsnap_last_resume_skew_us", clamp(skew.toNanos() / 1000));
+        return m;
+    }
+
+    private static int clamp(long v) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 
     private record Parsed(String request, SliceSettings settings) {
@@ -383,7 +425,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             o = new Outcome(SNAPSHOT, r.snapshotId(), false, "the aggregate stopped while the snapshot ran ("
                     + cause.getMessage() + "); its outcome is decided when it starts again", clock.instant());
         } else if (rec.state() == SliceSnapshotState.COMPLETE) {
-            o = new Outcome(SNAPSHOT, r.snapshotId(), true, "", clock.instant());
+            o = new Outcome(SNAPSHOT, r.snapshotId(), true, "", clock.instant(), snapshotFigures(rec));
             LOG.info("slice {}: snapshot {} complete ({} bytes)", slice, r.snapshotId(), rec.totalBytes());
             applyRetention(slice);
         } else {
@@ -404,7 +446,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             if (!r.moves().isEmpty()) {
                 recordMoves(slice, r);
             }
-            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant(), rep.resumeSkew());
+            o = new Outcome(RESTORE, r.snapshotId(), true, "", clock.instant(), restoreFigures(rep));
             LOG.info("slice {}: restored snapshot {} (resume skew {}, moved {})", slice, r.snapshotId(), rep.resumeSkew(), r.moves());
         } catch (SnapshotException e) {
             o = new Outcome(RESTORE, r.snapshotId(), false, e.getMessage(), clock.instant());
@@ -693,7 +735,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             if (r.handle() != null) {
                 var p = r.handle().progress();
                 m.put("vnsnap_snapshot_state", p.state().name().toLowerCase(Locale.ROOT));
-                m.put("vnsnap_progress_percent", r.shownPercent().accumulateAndGet((int) Math.floor(p.percent()), Math::max));
+                m.put("vnsnap_progress_percent", shownPercent(r.shownPercent(), p.percent()));
             } else {
                 m.put("vnsnap_snapshot_state", r.action().equals(RESTORE) ? "restoring" : "deleting");
                 m.put("vnsnap_progress_percent", 0);
@@ -705,10 +747,7 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             m.put("vnsnap_last_outcome", o.ok() ? "succeeded" : "failed");
             m.put("vnsnap_last_error", o.error());
             m.put("vnsnap_last_finished", Wire.formatTime(o.finished()));
-            if (o.resumeSkew() != null) {
-                // Measured by the hosts: latest minus earliest instant a restored VM resumed.
-                m.put("vnsnap_last_resume_skew_ms", o.resumeSkew().toNanos() / 1e6);
-            }
+            m.putAll(o.figures());
         }
         return m;
     }
@@ -721,8 +760,9 @@ public final class SnapshotPlugin implements AmPlugin, AutoCloseable {
             for (int i = all.size() - 1; i >= 0 && o == null; i--) {
                 SliceSnapshotRecord x = all.get(i);
                 if (x.state() == SliceSnapshotState.COMPLETE || x.state() == SliceSnapshotState.FAILED) {
-                    o = new Outcome(SNAPSHOT, x.id(), x.state() == SliceSnapshotState.COMPLETE, x.failure(),
-                            x.finishedAt() == null ? x.stateSince() : x.finishedAt());
+                    boolean ok = x.state() == SliceSnapshotState.COMPLETE;
+                    o = new Outcome(SNAPSHOT, x.id(), ok, x.failure(), x.finishedAt() == null ? x.stateSince() : x.finishedAt(),
+                            ok ? snapshotFigures(x) : Map.of());
                 }
             }
             if (o != null) {

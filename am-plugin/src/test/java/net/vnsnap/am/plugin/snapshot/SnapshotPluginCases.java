@@ -92,6 +92,33 @@ abstract class SnapshotPluginCases {
     }
 
     @Test
+    void statusShowsTheLastSnapshotsAndRestoresFigures() throws Exception {
+        am.provision("figs", SnapshotAm.request(SNAP, SNAP));
+        String id = (String) ((Map<?, ?>) ok(am.poa("figs", SnapshotPlugin.SNAPSHOT, opts()))).get("vnsnap_snapshot_id");
+        List<Map<String, Object>> after = am.pollUntil("figs", s -> op(s).equals("geni_ready") && s.containsKey("vnsnap_last_outcome"));
+        var rec = am.catalog.get(id).orElseThrow();
+        for (Map<String, Object> s : after) {
+            assertEquals(id, s.get("vnsnap_last_snapshot_id"));
+            assertEquals((int) (rec.cutSkew().toNanos() / 1000), s.get("vnsnap_last_cut_skew_us"), s::toString);
+            assertEquals((int) rec.framesHeld(), s.get("vnsnap_last_frames_held"), s::toString);
+            assertEquals((int) rec.framesRecorded(), s.get("vnsnap_last_frames_recorded"), s::toString);
+            assertEquals((int) rec.framesDropped(), s.get("vnsnap_last_frames_dropped"), s::toString);
+            assertEquals((int) java.time.Duration.between(rec.createdAt(), rec.finishedAt()).toMillis(),
+                    s.get("vnsnap_last_duration_ms"), s::toString);
+            assertFalse(s.containsKey("vnsnap_last_resume_skew_us"), s::toString);
+        }
+        ok(am.poa("figs", SnapshotPlugin.RESTORE, opts("vnsnap_snapshot_id", id)));
+        List<Map<String, Object>> restored = am.pollUntil("figs", s -> op(s).equals("geni_ready")
+                && "vnsnap_restore".equals(s.get("vnsnap_last_action")));
+        for (Map<String, Object> s : restored) {
+            assertEquals("succeeded", s.get("vnsnap_last_outcome"), s::toString);
+            assertTrue((Integer) s.get("vnsnap_last_resume_skew_us") >= 0, s::toString);
+            assertTrue((Integer) s.get("vnsnap_last_duration_ms") >= 0, s::toString);
+            assertFalse(s.containsKey("vnsnap_last_frames_held"), "a restore carries no snapshot figures: " + s);
+        }
+    }
+
+    @Test
     void missingAndUnknownIdsAreRefused() throws Exception {
         am.provision("ids", SnapshotAm.request(SNAP, SNAP));
         for (String action : List.of(SnapshotPlugin.RESTORE, SnapshotPlugin.DELETE)) {
@@ -310,7 +337,7 @@ abstract class SnapshotPluginCases {
                 && "vnsnap_restore".equals(s.get("vnsnap_last_action")));
         for (Map<String, Object> s : after) {
             assertEquals("succeeded", s.get("vnsnap_last_outcome"), s::toString);
-            assertEquals(0.0, (Double) s.get("vnsnap_last_resume_skew_ms"), 1e-9, "the hosts' measured skew (one test clock)");
+            assertEquals(0, s.get("vnsnap_last_resume_skew_us"), "the hosts' measured skew (one test clock)");
         }
         assertEquals(List.of(), am.h1.vms(), "vm1 left h1");
         assertEquals(2, am.h2.vms().size());

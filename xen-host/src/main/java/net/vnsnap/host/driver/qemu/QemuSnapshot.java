@@ -47,8 +47,22 @@ final class QemuSnapshot {
     private final List<QmpEvent> runEvents = new CopyOnWriteArrayList<>();
     /** Released on every MIGRATION event so status polling reacts at once instead of at the next poll. */
     private final Semaphore migrationChanged = new Semaphore(0);
+    /**
+     * Live mode: QEMU pauses the VM by itself at convergence, and the cut comes only after pre-switchover and the disk
+     * overlays; frames the switch puts into the paused VM's socket meanwhile would be in neither the image nor the
+     * channel state. So the hook's beforePause runs on QEMU's STOP event, at once (set before the migration starts).
+     */
+    private volatile boolean beforePauseOnStop;
+    /** A beforePause failure, rethrown at the cut. */
+    private volatile Exception beforePauseFailure;
+    /** Runs the live-mode beforePause off QMP's reader thread (a hook may itself talk to QEMU); joined at the cut. */
+    private volatile Thread beforePauseThread;
     private final Consumer<QmpEvent> recorder = e -> {
         if ("STOP".equals(e.name()) || "RESUME".equals(e.name())) {
+            if ("STOP".equals(e.name()) && beforePauseOnStop) {
+                beforePauseOnStop = false;
+                startBeforePause();
+            }
             runEvents.add(e);
         } else if ("MIGRATION".equals(e.name())) {
             migrationChanged.release();
@@ -165,6 +179,7 @@ final class QemuSnapshot {
         setParameters(req.downtimeLimit() == null ? DEFAULT_DOWNTIME_LIMIT : req.downtimeLimit());
         prepareOverlays();
         phase("configure");
+        beforePauseOnStop = true;
         startMigration();
         awaitMigration(Set.of("pre-switchover"), deadline, true);
         hostPausedNanos = System.nanoTime();
@@ -344,6 +359,19 @@ final class QemuSnapshot {
         }
     }
 
+    private void startBeforePause() {
+        Thread t = new Thread(() -> {
+            try {
+                req.cut().beforePause(vm.name());
+            } catch (Exception x) {
+                beforePauseFailure = x;
+            }
+        }, "before-pause-" + vm.name());
+        t.setDaemon(true);
+        beforePauseThread = t;
+        t.start();
+    }
+
     private void callBeforePause() throws HookFailure {
         try {
             req.cut().beforePause(vm.name());
@@ -353,6 +381,19 @@ final class QemuSnapshot {
     }
 
     private void callCut() throws HookFailure {
+        beforePauseOnStop = false;
+        Thread t = beforePauseThread;
+        if (t != null) {
+            try {
+                t.join(cfg.commandTimeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HookFailure("interrupted while the cut hook ran at the pause", e);
+            }
+        }
+        if (beforePauseFailure != null) {
+            throw new HookFailure("the cut hook failed at the pause: " + beforePauseFailure.getMessage(), beforePauseFailure);
+        }
         Instant paused = firstEvent("STOP", Instant.MIN).map(QmpEvent::timestamp).orElse(Instant.now());
         try {
             req.cut().atCut(vm.name(), paused);

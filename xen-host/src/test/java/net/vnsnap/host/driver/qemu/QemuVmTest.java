@@ -252,8 +252,10 @@ class QemuVmTest {
             }
         };
         VmSnapshotService.Taken taken = service.snapshot(name, SnapshotRequest.of(mode, tmp.resolve("unused"), hook));
-        // The switch holds the VM's frames from just before the pause (cow, stop; live pauses by itself) to the cut.
-        assertEquals(mode == SnapshotMode.LIVE ? List.of("cut PAUSED") : List.of("before-pause RUNNING", "cut PAUSED"), calls);
+        // The switch holds the VM's frames from just before the pause (cow, stop) or, in live mode, where QEMU pauses
+        // by itself, from the moment QEMU reports that pause, to the cut.
+        assertEquals(mode == SnapshotMode.LIVE ? List.of("before-pause PAUSED", "cut PAUSED")
+                : List.of("before-pause RUNNING", "cut PAUSED"), calls);
         List<String> phases = List.copyOf(taken.result().phases().keySet());
         int cut = phases.indexOf("cut-hook");
         assertTrue(cut >= 0, phases.toString());
