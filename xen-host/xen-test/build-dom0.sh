@@ -207,5 +207,10 @@ cp "$R/boot/domu.cpio.gz" "$OUT/domu.cpio.gz"
   echo "build-seconds=$(( $(date +%s) - T0 ))"
 } > "$OUT/versions"
 touch "$OUT/ready"
+# Images under older keys are superseded (their debs stay in debs/ for reuse).
+for d in "$OUTBASE"/*/; do
+  d="${d%/}"
+  [ "$d" != "$OUT" ] && [ -f "$d/ready" ] && rm -rf "$d"
+done
 log "image ready in $OUT ($(( $(date +%s) - T0 )) s, dom0.cpio $(du -m "$OUT/dom0.cpio" | cut -f1) MB)"
 echo "$OUT"
