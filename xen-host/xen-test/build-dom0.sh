@@ -81,10 +81,10 @@ if [ -n "$CLASSPATH_ARG" ]; then
   fi
 fi
 MODULES=$(echo "$MODULES" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)
-KEY=$( { echo "xen-hypervisor=$XV xen-utils=$UV libxen-dev=$DV $KPKG=$KV jre=$MODULES"; cat "$0" "$HERE/dom0-init" "$HERE/domu-init"; } \
+KEY=$( { echo "xen-hypervisor=$XV xen-utils=$UV libxen-dev=$DV $KPKG=$KV jre=$MODULES"; cat "$0" "$HERE/dom0-init" "$HERE/domu-init" "$HERE/guest-xen-init"; } \
        | sha256sum | cut -c1-16)
 OUT="$OUTBASE/$KEY"
-if [ -f "$OUT/ready" ] && [ -f "$OUT/dom0.cpio" ] && [ -f "$OUT/xen-4.17" ] && [ -f "$OUT/vmlinuz" ]; then
+if [ -f "$OUT/ready" ] && [ -f "$OUT/dom0.cpio" ] && [ -f "$OUT/xen-4.17" ] && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/guest-xen-overlay.cpio.gz" ]; then
   echo "$OUT"
   exit 0
 fi
@@ -185,6 +185,19 @@ ln -s busybox "$D/bin/sh"
 install -m 0755 "$HERE/domu-init" "$D/init"
 (cd "$D" && find . | cpio -o -H newc --quiet | gzip -9) > "$R/boot/domu.cpio.gz"
 
+# --- overlay that makes the project's test guest (xen-host/guest) run as a PVH domU ------------------------------------
+# Appended to the guest's initramfs by the harness; boot it with rdinit=/init-xen console=hvc0.
+G="$WORK/guest-xen"
+mkdir -p "$G/lib/modules" "$G/etc"
+for m in xen-netfront xen-blkfront; do
+  f=$(find "$WORK/k/lib/modules/$KREL/kernel/drivers" -name "$m.ko*" | head -1)
+  [ -n "$f" ] || die "module $m not found in $KPKG"
+  case "$f" in *.ko.xz) xz -dc "$f" > "$G/lib/modules/$m.ko" ;; *) cp "$f" "$G/lib/modules/$m.ko" ;; esac
+done
+printf 'xen-netfront\nxen-blkfront\n' > "$G/etc/modorder"
+install -m 0755 "$HERE/guest-xen-init" "$G/init-xen"
+(cd "$G" && find . | cpio -o -H newc --quiet | gzip -9) > "$WORK/guest-xen-overlay.cpio.gz"
+
 # --- dom0 init, pack -----------------------------------------------------------------------------------------------------
 install -m 0755 "$HERE/dom0-init" "$R/init"
 mkdir -p "$R/opt/vnsnap/run" "$R/var/log/xen/console" "$R/var/lib/xen" "$R/var/lib/xenstored"
@@ -193,7 +206,7 @@ log "packing dom0.cpio"
 (cd "$R" && find . -xdev | step 600 cpio -o -H newc --quiet) > "$WORK/dom0.cpio"
 
 mkdir -p "$OUT"
-mv -f "$WORK/dom0.cpio" "$WORK/xen-4.17" "$WORK/vmlinuz" "$WORK/xen.config" "$OUT/"
+mv -f "$WORK/dom0.cpio" "$WORK/xen-4.17" "$WORK/vmlinuz" "$WORK/xen.config" "$WORK/guest-xen-overlay.cpio.gz" "$OUT/"
 cp "$R/boot/domu.cpio.gz" "$OUT/domu.cpio.gz"
 {
   echo "key=$KEY"

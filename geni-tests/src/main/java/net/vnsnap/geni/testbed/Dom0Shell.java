@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * The test command channel into a nested Xen dom0: a forwarded TCP port where {@code socat} runs one {@code /bin/sh} per
- * connection (started only by the per-run script of test images). Each call sends one command, closes its sending
- * side, and reads the combined output and the exit status, which the shell prints as a marker line.
+ * connection (started only by the per-run script of test images). Each call sends one command followed by
+ * {@code exit}, and reads the combined output and the exit status, which the shell prints as a marker line.
  */
 public final class Dom0Shell {
 
@@ -50,9 +50,10 @@ public final class Dom0Shell {
             s.connect(address, 10_000);
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             OutputStream out = s.getOutputStream();
-            out.write(("exec 2>&1\n{\n" + command + "\n} </dev/null\necho \"" + RC_MARKER + "$?\"\n").getBytes(StandardCharsets.UTF_8));
+            // The shell exits by itself; half-closing instead would let socat end the connection 0.5 s later (its -t).
+            out.write(("exec 2>&1\n{\n" + command + "\n} </dev/null\necho \"" + RC_MARKER + "$?\"\nexit 0\n")
+                    .getBytes(StandardCharsets.UTF_8));
             out.flush();
-            s.shutdownOutput();
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             InputStream in = s.getInputStream();
             byte[] b = new byte[8192];

@@ -54,6 +54,10 @@ public final class NestedXenHost implements AutoCloseable {
     public static final int COMMAND_PORT = 2323;
     /** Where the per-run cpio puts the project's test guest in dom0 ({@code vmlinux}, {@code initramfs.cpio.gz}). */
     public static final String GUEST_DIR = "/opt/vnsnap/guest";
+    /** The project's guest initramfs with the Xen overlay appended (image "guest" of hostd in dom0). */
+    public static final String GUEST_XEN_INITRD = GUEST_DIR + "/initramfs-xen.cpio.gz";
+    /** Its kernel command line: the overlay's rdinit, the Xen console. */
+    public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1";
     /** The tiny test domU initramfs of the cached image: prints {@code DOMU-BOOTED}, then {@code COUNTER n} each second. */
     public static final String TINY_DOMU_INITRD = "/boot/domu.cpio.gz";
     /** Where xenconsoled writes each domU's console ({@code guest-<name>.log}). */
@@ -294,6 +298,11 @@ public final class NestedXenHost implements AutoCloseable {
         Path g = Files.createDirectories(fs.resolve(GUEST_DIR.substring(1)));
         Files.copy(guest.resolve("vmlinux"), g.resolve("vmlinux"));
         Files.copy(guest.resolve("initramfs.cpio.gz"), g.resolve("initramfs.cpio.gz"));
+        // Linux unpacks concatenated compressed archives too: the overlay's files replace the guest's.
+        try (OutputStream o = Files.newOutputStream(g.resolve("initramfs-xen.cpio.gz"))) {
+            Files.copy(guest.resolve("initramfs.cpio.gz"), o);
+            Files.copy(image.guestXenOverlay(), o);
+        }
 
         Map<String, String> cfg = new LinkedHashMap<>();
         cfg.put("host.id", s.hostId());
@@ -313,7 +322,11 @@ public final class NestedXenHost implements AutoCloseable {
         cfg.put("hypervisor", hypervisor);
         cfg.put("vm.max", "4");
         cfg.put("image.guest.kernel", GUEST_DIR + "/vmlinux");
-        cfg.put("image.guest.initrd", GUEST_DIR + "/initramfs.cpio.gz");
+        cfg.put("image.guest.initrd", GUEST_XEN_INITRD);
+        cfg.put("image.guest.cmdline", GUEST_XEN_CMDLINE);
+        cfg.put("image.tiny.kernel", GUEST_DIR + "/vmlinux");
+        cfg.put("image.tiny.initrd", TINY_DOMU_INITRD);
+        cfg.put("image.tiny.cmdline", "console=hvc0 quiet panic=-1");
         // Here the Xen driver's keys go (xen.*), passed in Settings.hostdConfig; they replace any default above.
         cfg.putAll(s.hostdConfig());
         StringBuilder props = new StringBuilder("# written by NestedXenHost for one boot\n");

@@ -16,9 +16,11 @@ import java.util.concurrent.TimeUnit;
  * @param hypervisor {@code xen-4.17}, loaded by QEMU as a multiboot kernel
  * @param dom0Kernel {@code vmlinuz}
  * @param dom0Root   {@code dom0.cpio}, uncompressed
+ * @param guestXenOverlay {@code guest-xen-overlay.cpio.gz}: appended to the project's guest initramfs, it makes that
+ *                   guest boot as a PVH domU (rdinit=/init-xen: ttyS0 becomes hvc0, xen-netfront and xen-blkfront load)
  * @param versions   the {@code versions} file: deb versions, kernel release, JRE modules, build time
  */
-public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path dom0Root, String versions) {
+public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path dom0Root, Path guestXenOverlay, String versions) {
 
     /** The image build with everything it installs and downloads may take long on a fresh machine. */
     private static final long BUILD_TIMEOUT_MINUTES = 30;
@@ -46,8 +48,8 @@ public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path do
         }
         Path dir = Path.of(lines[lines.length - 1].strip());
         XenImage img = new XenImage(dir, dir.resolve("xen-4.17"), dir.resolve("vmlinuz"), dir.resolve("dom0.cpio"),
-                Files.readString(dir.resolve("versions")));
-        for (Path f : List.of(img.hypervisor, img.dom0Kernel, img.dom0Root)) {
+                dir.resolve("guest-xen-overlay.cpio.gz"), Files.readString(dir.resolve("versions")));
+        for (Path f : List.of(img.hypervisor, img.dom0Kernel, img.dom0Root, img.guestXenOverlay)) {
             if (!Files.isRegularFile(f)) {
                 throw new IOException("the Xen image in " + dir + " lacks " + f.getFileName());
             }

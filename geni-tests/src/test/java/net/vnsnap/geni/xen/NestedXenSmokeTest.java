@@ -81,36 +81,49 @@ class NestedXenSmokeTest {
 
     @Test
     void aPvhDomUBootsWithTheProjectsGuestKernel() throws Exception {
+        String seen = bootDomU("smoke", NestedXenHost.TINY_DOMU_INITRD, "console=hvc0 vm.name=smoke", "COUNTER 2");
+        assertTrue(seen.contains("DOMU-BOOTED name=smoke"), "no boot marker in the domU console:\n" + seen);
+        assertTrue(seen.contains("COUNTER 2"), "the domU does not keep running:\n" + seen);
+    }
+
+    @Test
+    void theProjectsTestGuestBootsAsPvhDomUWithTheXenOverlay() throws Exception {
+        String seen = bootDomU("guest", NestedXenHost.GUEST_XEN_INITRD,
+                NestedXenHost.GUEST_XEN_CMDLINE + " vm.name=g1 vm.ip=10.0.0.2/24", "USERSPACE-UP");
+        assertTrue(seen.contains("USERSPACE-UP name=g1 ip=10.0.0.2/24"), "the guest's /init did not report on hvc0:\n" + seen);
+    }
+
+    /** Creates a PVH domU with the project's kernel, waits until its console shows {@code until}, destroys it; returns the console. */
+    private String bootDomU(String name, String initrd, String cmdline, String until) throws Exception {
         String cfg = """
-                cat > /tmp/smoke.cfg <<'CFG'
-                name="smoke"
+                cat > /tmp/%1$s.cfg <<'CFG'
+                name="%1$s"
                 type="pvh"
-                kernel="%s/vmlinux"
-                ramdisk="%s"
-                extra="console=hvc0 vm.name=smoke"
+                kernel="%2$s/vmlinux"
+                ramdisk="%3$s"
+                extra="%4$s"
                 memory=128
                 vcpus=1
                 on_crash="preserve"
                 CFG
-                """.formatted(NestedXenHost.GUEST_DIR, NestedXenHost.TINY_DOMU_INITRD);
+                """.formatted(name, NestedXenHost.GUEST_DIR, initrd, cmdline);
         host.dom0Ok(cfg, Duration.ofSeconds(30));
         try {
             // xl create may abort after creating the domain (a known flake): the domain's existence decides.
-            var created = host.dom0("xl create /tmp/smoke.cfg", Duration.ofSeconds(300));
-            assertTrue(created.ok() || host.dom0("xl domid smoke", Duration.ofSeconds(60)).ok(), "xl create failed: " + created.output());
-            String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-smoke.log";
+            var created = host.dom0("xl create /tmp/" + name + ".cfg", Duration.ofSeconds(300));
+            assertTrue(created.ok() || host.dom0("xl domid " + name, Duration.ofSeconds(60)).ok(), "xl create failed: " + created.output());
+            String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + name + ".log";
             String seen = "";
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-            while (System.nanoTime() < deadline && !seen.contains("COUNTER 2")) {
+            while (System.nanoTime() < deadline && !seen.contains(until)) {
                 Thread.sleep(3000);
                 seen = host.dom0("cat " + log + " 2>/dev/null", Duration.ofSeconds(60)).output();
             }
-            assertTrue(seen.contains("DOMU-BOOTED name=smoke"), "no boot marker in the domU console:\n" + seen);
-            assertTrue(seen.contains("COUNTER 2"), "the domU does not keep running:\n" + seen);
             String list = host.dom0Ok("xl list", Duration.ofSeconds(60));
-            assertTrue(list.contains("smoke"), list);
+            assertTrue(list.contains(name), "domain " + name + " is not running:\n" + list);
+            return seen;
         } finally {
-            host.dom0("xl destroy smoke", Duration.ofSeconds(120));
+            host.dom0("xl destroy " + name, Duration.ofSeconds(120));
         }
     }
 }
