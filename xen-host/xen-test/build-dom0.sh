@@ -44,7 +44,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v cpio >/dev/null || need+=(cpio)
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx ash || need+=(busybox-static)
+# (no grep -q: with pipefail its early exit would fail the pipeline)
+[ -x /bin/busybox ] && /bin/busybox --list | grep -x ash >/dev/null || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing on the host: ${need[*]}"
   for i in 1 2 3; do
@@ -68,7 +69,14 @@ XV=$(candidate xen-hypervisor-4.17-amd64)
 UV=$(candidate xen-utils-4.17)
 DV=$(candidate libxen-dev)
 KV=$(candidate "$KPKG")
-for v in "$XV" "$UV" "$DV" "$KV"; do [ -n "$v" ] && [ "$v" != "(none)" ] || die "a Xen or kernel package has no candidate version"; done
+# QEMU 10 (bookworm-backports, the project's QEMU) runs Xen and PV guests but not PVH domUs: they power off at once
+# (0.1 s of CPU, no output). Debian 12's own QEMU 7.2 runs them, so the image carries a private copy of it.
+bookworm_version() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '$3 ~ /bookworm(-security|-updates)?\/main/ && $3 !~ /backports/ {gsub(/ /,"",$2); print $2; exit}'; }
+QV=$(bookworm_version qemu-system-x86)
+QCV=$(bookworm_version qemu-system-common)
+QDV=$(bookworm_version qemu-system-data)
+SBV=$(bookworm_version seabios)
+for v in "$XV" "$UV" "$DV" "$KV" "$QV" "$QCV" "$QDV" "$SBV"; do [ -n "$v" ] && [ "$v" != "(none)" ] || die "a Xen or kernel package has no candidate version"; done
 
 MODULES="$BASE_MODULES"
 if [ -n "$CLASSPATH_ARG" ]; then
@@ -81,10 +89,15 @@ if [ -n "$CLASSPATH_ARG" ]; then
   fi
 fi
 MODULES=$(echo "$MODULES" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)
-KEY=$( { echo "xen-hypervisor=$XV xen-utils=$UV libxen-dev=$DV $KPKG=$KV jre=$MODULES"; cat "$0" "$HERE/dom0-init" "$HERE/domu-init" "$HERE/guest-xen-init"; } \
+KEY=$( { echo "xen-hypervisor=$XV xen-utils=$UV libxen-dev=$DV $KPKG=$KV qemu=$QV/$QCV/$QDV seabios=$SBV jre=$MODULES"; cat "$0" "$HERE/dom0-init" "$HERE/domu-init" "$HERE/guest-xen-init"; } \
        | sha256sum | cut -c1-16)
 OUT="$OUTBASE/$KEY"
-if [ -f "$OUT/ready" ] && [ -f "$OUT/dom0.cpio" ] && [ -f "$OUT/xen-4.17" ] && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/guest-xen-overlay.cpio.gz" ]; then
+# One builder at a time per OUTBASE: a second one waits, then finds the image ready.
+mkdir -p "$OUTBASE"
+exec 9>"$OUTBASE/.lock"
+flock -w 1800 9 || die "another build-dom0.sh holds $OUTBASE/.lock"
+if [ -f "$OUT/ready" ] && [ -f "$OUT/dom0.cpio" ] && [ -f "$OUT/xen-4.17" ] && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/guest-xen-overlay.cpio.gz" ] \
+   && [ -x "$OUT/qemu-system-x86_64" ]; then
   echo "$OUT"
   exit 0
 fi
@@ -106,7 +119,8 @@ trap cleanup EXIT
 DEBS="$OUTBASE/debs"
 mkdir -p "$DEBS"
 fetch() { # package version
-  local f; f=$(ls "$DEBS/${1}_"*.deb 2>/dev/null | grep -F "_$(echo "$2" | sed 's/^[0-9]*://')_" | head -1 || true)
+  # apt-get download writes an epoch's colon as %3a in the file name.
+  local f; f=$(ls "$DEBS/${1}_"*.deb 2>/dev/null | grep -F "_$(echo "$2" | sed 's/:/%3a/')_" | head -1 || true)
   if [ -z "$f" ]; then
     log "downloading $1 $2"
     (cd "$DEBS" && step 600 apt-get download -q -o APT::Sandbox::User=root "$1=$2" >/dev/null) || die "apt-get download $1=$2 failed"
@@ -118,6 +132,20 @@ HYP_DEB=$(fetch xen-hypervisor-4.17-amd64 "$XV")
 DEV_DEB=$(fetch libxen-dev "$DV")
 KDEB=$(fetch "$KPKG" "$KV")
 fetch xen-utils-4.17 "$UV" >/dev/null   # so a build needs the mirror for it only once; debootstrap installs it
+QDEBS=("$(fetch qemu-system-x86 "$QV")" "$(fetch qemu-system-common "$QCV")" "$(fetch qemu-system-data "$QDV")" "$(fetch seabios "$SBV")")
+
+# --- the private QEMU 7.2 that boots the nested host ------------------------------------------------------------------
+log "unpacking QEMU $QV"
+for d in "${QDEBS[@]}"; do dpkg-deb -x "$d" "$WORK/qemu"; done
+missing=$(LD_LIBRARY_PATH= ldd "$WORK/qemu/usr/bin/qemu-system-x86_64" | awk '/not found/{print $1}' | paste -sd' ' -)
+[ -z "$missing" ] || die "QEMU $QV needs libraries this host lacks: $missing (apt-get install qemu-system-x86 pulls them in)"
+cat > "$WORK/qemu-system-x86_64" <<'WRAP'
+#!/bin/sh
+# Debian 12's QEMU 7.2, unpacked next to the nested Xen image (see build-dom0.sh): its modules and firmware come from here.
+D="$(cd "$(dirname "$0")" && pwd)/qemu"
+QEMU_MODULE_DIR="$D/usr/lib/x86_64-linux-gnu/qemu" exec "$D/usr/bin/qemu-system-x86_64" -L "$D/usr/share/qemu" -L "$D/usr/share/seabios" "$@"
+WRAP
+chmod +x "$WORK/qemu-system-x86_64"
 
 # --- dom0 root ------------------------------------------------------------------------------------------------------
 mirror() { # suite -> the URI apt uses for it
@@ -207,6 +235,8 @@ log "packing dom0.cpio"
 
 mkdir -p "$OUT"
 mv -f "$WORK/dom0.cpio" "$WORK/xen-4.17" "$WORK/vmlinuz" "$WORK/xen.config" "$WORK/guest-xen-overlay.cpio.gz" "$OUT/"
+rm -rf "$OUT/qemu"
+mv -f "$WORK/qemu" "$WORK/qemu-system-x86_64" "$OUT/"
 cp "$R/boot/domu.cpio.gz" "$OUT/domu.cpio.gz"
 {
   echo "key=$KEY"
@@ -214,6 +244,7 @@ cp "$R/boot/domu.cpio.gz" "$OUT/domu.cpio.gz"
   echo "xen-utils-4.17=$UV"
   echo "libxen-dev=$DV"
   echo "$KPKG=$KV"
+  echo "qemu-system-x86=$QV"
   echo "kernel-release=$KREL"
   echo "jre-modules=$MODULES"
   echo "shadow-paging=$(grep -q '^CONFIG_SHADOW_PAGING=y' "$OUT/xen.config" && echo yes || echo no)"

@@ -377,11 +377,13 @@ public final class NestedXenHost implements AutoCloseable {
         }
         String net = "user,id=n0,hostfwd=tcp:127.0.0.1:" + rpc + "-:" + HOSTD_PORT + ",hostfwd=tcp:127.0.0.1:" + cmd + "-:" + COMMAND_PORT
                 + ",hostfwd=udp:127.0.0.1:" + tunnel + "-:" + TUNNEL_PORT;
-        List<String> argv = List.of("qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max,-rdtscp", "-smp", "2",
+        // -Dvnsnap.xen.qemu picks another QEMU (e.g. qemu-system-x86_64 for the installed QEMU 10, which cannot run PVH domUs).
+        String qemu = System.getProperty("vnsnap.xen.qemu", image.qemu().toString());
+        List<String> argv = List.of(qemu, "-accel", "tcg,thread=multi", "-cpu", "max,-rdtscp", "-smp", "2",
                 "-m", Integer.toString(s.memoryMiB()), "-display", "none", "-monitor", "none", "-no-reboot",
                 "-serial", "file:" + serial, "-kernel", image.hypervisor().toString(), "-append", xenArgs,
                 "-initrd", image.dom0Kernel() + " " + dom0Args + "," + bootCpio,
-                "-netdev", net, "-device", "e1000,netdev=n0");
+                "-netdev", net, "-device", "e1000,netdev=n0,romfile=");
         Files.writeString(out, String.join(" ", argv) + "\n");
         return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
     }
@@ -557,6 +559,14 @@ public final class NestedXenHost implements AutoCloseable {
             throw new IOException("dom0 command failed (exit " + r.exitCode() + "): " + command + "\n" + r.output());
         }
         return r.output();
+    }
+
+    /** A domU's console so far, as xenconsoled logged it in dom0 ({@code guest-<name>.log}); empty when there is none yet. */
+    public String domainConsole(String domain) throws IOException {
+        if (!domain.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("not a domain name: " + domain);
+        }
+        return shell.run("cat " + CONSOLE_LOG_DIR + "/guest-" + domain + ".log 2>/dev/null", Duration.ofSeconds(60)).output();
     }
 
     /** hostd's stderr log inside dom0. */

@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
  * @param dom0Root   {@code dom0.cpio}, uncompressed
  * @param guestXenOverlay {@code guest-xen-overlay.cpio.gz}: appended to the project's guest initramfs, it makes that
  *                   guest boot as a PVH domU (rdinit=/init-xen: ttyS0 becomes hvc0, xen-netfront and xen-blkfront load)
+ * @param qemu       Debian 12's QEMU 7.2 unpacked beside the image (a wrapper script): QEMU 10 cannot run PVH domUs
+ *                   of the nested Xen
  * @param versions   the {@code versions} file: deb versions, kernel release, JRE modules, build time
  */
-public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path dom0Root, Path guestXenOverlay, String versions) {
+public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path dom0Root, Path guestXenOverlay, Path qemu, String versions) {
 
     /** The image build with everything it installs and downloads may take long on a fresh machine. */
     private static final long BUILD_TIMEOUT_MINUTES = 30;
@@ -48,8 +50,8 @@ public record XenImage(Path directory, Path hypervisor, Path dom0Kernel, Path do
         }
         Path dir = Path.of(lines[lines.length - 1].strip());
         XenImage img = new XenImage(dir, dir.resolve("xen-4.17"), dir.resolve("vmlinuz"), dir.resolve("dom0.cpio"),
-                dir.resolve("guest-xen-overlay.cpio.gz"), Files.readString(dir.resolve("versions")));
-        for (Path f : List.of(img.hypervisor, img.dom0Kernel, img.dom0Root, img.guestXenOverlay)) {
+                dir.resolve("guest-xen-overlay.cpio.gz"), dir.resolve("qemu-system-x86_64"), Files.readString(dir.resolve("versions")));
+        for (Path f : List.of(img.hypervisor, img.dom0Kernel, img.dom0Root, img.guestXenOverlay, img.qemu)) {
             if (!Files.isRegularFile(f)) {
                 throw new IOException("the Xen image in " + dir + " lacks " + f.getFileName());
             }
