@@ -51,8 +51,9 @@ public final class Dom0Shell {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             OutputStream out = s.getOutputStream();
             // The shell exits by itself; half-closing instead would let socat end the connection 0.5 s later (its -t).
-            out.write(("exec 2>&1\n{\n" + command + "\n} </dev/null\necho \"" + RC_MARKER + "$?\"\nexit 0\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            // The marker gets its own line even when the output does not end with a newline (a guest's console log).
+            out.write(("exec 2>&1\n{\n" + command + "\n} </dev/null\n__vnsnap_rc=$?\nprintf '\\n" + RC_MARKER
+                    + "%s\\n' \"$__vnsnap_rc\"\nexit 0\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             InputStream in = s.getInputStream();
@@ -75,7 +76,9 @@ public final class Dom0Shell {
                 // QEMU's user-mode forward accepts the connection even when nothing listens in the guest, then closes it.
                 throw new IOException("the dom0 command channel at " + address + " gave no exit status (not up yet?); output: " + text);
             }
-            return new Result(Integer.parseInt(m.group(1)), text.substring(0, m.start()));
+            // Drop the newline printed before the marker.
+            String output = text.substring(0, Math.max(0, m.start() - 1));
+            return new Result(Integer.parseInt(m.group(1)), output);
         }
     }
 
