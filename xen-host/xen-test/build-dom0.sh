@@ -54,6 +54,10 @@ if [ ${#need[@]} -gt 0 ]; then
     log "apt-get failed (attempt $i; another dpkg user?), retrying in 10 s"; sleep 10
   done
 fi
+if [ ! -x "$JDK/bin/jlink" ] && command -v javac >/dev/null; then
+  # Any JDK 17 or newer runs hostd (built with --release 17): fall back to the one on PATH.
+  JDK="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+fi
 [ -x "$JDK/bin/jlink" ] || die "no jlink in $JDK (install openjdk-17-jdk-headless or set VNSNAP_JLINK_JDK)"
 
 # --- versions and key ---------------------------------------------------------------------------------------------
