@@ -16,6 +16,7 @@ import net.vnsnap.geni.testbed.NestedXenHost;
 import net.vnsnap.host.api.HostInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -31,8 +32,10 @@ class NestedXenSmokeTest {
 
     @BeforeAll
     void boot() throws Exception {
-        assumeTrue(NestedXenHost.testsEnabled(), NestedXenHost.switchHint());
-        assumeTrue(Checkout.qemuPresent(), "QEMU is not installed (bin/lib/install-qemu.sh)");
+        // Skipping happens per test (below), so every test is reported as skipped with the reason.
+        if (!NestedXenHost.testsEnabled() || !Checkout.qemuPresent()) {
+            return;
+        }
         Path dir = Path.of("target", "nested-xen-smoke").toAbsolutePath();
         deleteTree(dir);
         LocalFederation fed = LocalFederation.create(dir.resolve("fed"), "vnsnap//xen", Duration.ofDays(30), Clock.systemUTC());
@@ -50,6 +53,12 @@ class NestedXenSmokeTest {
                 }
             }
         }
+    }
+
+    @BeforeEach
+    void needsTheSwitch() {
+        assumeTrue(NestedXenHost.testsEnabled(), NestedXenHost.switchHint());
+        assumeTrue(Checkout.qemuPresent(), "QEMU is not installed (bin/lib/install-qemu.sh)");
     }
 
     @AfterAll
