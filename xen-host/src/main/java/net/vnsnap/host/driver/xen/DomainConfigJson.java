@@ -37,6 +37,8 @@ final class DomainConfigJson {
         ObjectNode c = root.putObject("c_info");
         c.put("type", type.libxlName());
         c.put("name", spec.name());
+        // libxl leaves a missing UUID nil (xl generates one); every domain gets its own.
+        c.put("uuid", java.util.UUID.randomUUID().toString());
         ObjectNode b = root.putObject("b_info");
         b.put("max_vcpus", spec.vcpus());
         ArrayNode avail = b.putArray("avail_vcpus");
@@ -112,14 +114,14 @@ final class DomainConfigJson {
     }
 
     /**
-     * The configuration a restore creates the domain with: the saved one, under the VM's name, with a new UUID (the
+     * The configuration a restore creates the domain with: the saved one, under the VM's name, with a fresh UUID (the
      * old domain may still exist), each disk on its fresh active copy and each vif on the current vif script.
      */
     static String forRestore(String savedJson, String name, List<Path> activeDisks, Path vifScript) {
         ObjectNode root = parse(savedJson);
         ObjectNode c = root.with("c_info");
         c.put("name", name);
-        c.remove("uuid");
+        c.put("uuid", java.util.UUID.randomUUID().toString());
         c.remove("domid");
         JsonNode disks = root.path("disks");
         int n = disks.isArray() ? disks.size() : 0;

@@ -139,6 +139,7 @@ public final class XenDriver implements HypervisorDriver {
         } catch (IllegalArgumentException e) {
             throw new DriverException("cannot create " + spec.name() + ": " + e.getMessage(), e);
         }
+        LOG.info("{}: creating the domain from libxl configuration {}", spec.name(), json);
         int domid;
         try {
             domid = libxl.createNew(json);
@@ -329,6 +330,7 @@ public final class XenDriver implements HypervisorDriver {
         } catch (IOException | IllegalArgumentException e) {
             throw new RestoreFailedException("cannot prepare the restore of " + name + ": " + e.getMessage(), e);
         }
+        LOG.info("{}: restoring the domain from {} with libxl configuration {}", name, request.memoryImage(), json);
         int domid;
         int fd = -1;
         try {

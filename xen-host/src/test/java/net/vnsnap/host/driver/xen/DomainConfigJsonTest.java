@@ -33,6 +33,7 @@ class DomainConfigJsonTest {
         JsonNode pvh = JSON.readTree(DomainConfigJson.forCreate(spec(), GuestType.PVH, SCRIPT));
         assertEquals("pvh", pvh.path("c_info").path("type").asText());
         assertEquals("vm1", pvh.path("c_info").path("name").asText());
+        assertEquals(36, pvh.path("c_info").path("uuid").asText().length(), "a UUID, as xl gives every domain");
         JsonNode b = pvh.path("b_info");
         assertEquals(262144, b.path("max_memkb").asLong());
         assertEquals(262144, b.path("target_memkb").asLong());
@@ -74,7 +75,7 @@ class DomainConfigJsonTest {
                 + "\"nics\":[{\"devid\":0,\"mac\":\"00:16:3e:00:00:0a\",\"script\":\"/old/vif\",\"ifname\":\"vif3.0\"}]}";
         JsonNode r = JSON.readTree(DomainConfigJson.forRestore(saved, "vm1", List.of(Path.of("/new/a.raw")), SCRIPT));
         assertEquals("vm1", r.path("c_info").path("name").asText());
-        assertFalse(r.path("c_info").has("uuid"));
+        assertFalse(r.path("c_info").path("uuid").asText().equals("0b1e1f1e-0000-4000-8000-000000000001"), "fresh UUID");
         assertFalse(r.path("c_info").has("domid"));
         assertEquals("/new/a.raw", r.path("disks").get(0).path("pdev_path").asText());
         assertEquals(SCRIPT.toString(), r.path("nics").get(0).path("script").asText());

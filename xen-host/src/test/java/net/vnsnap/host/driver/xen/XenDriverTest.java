@@ -262,7 +262,9 @@ class XenDriverTest {
         assertEquals(0, xen.lastRestoreParams.checkpointed_stream);
         assertTrue(xen.calls.stream().anyMatch(c -> c.contains("send_back_fd=-1")));
         JsonNode cfg = JSON.readTree(d.configJson);
-        assertFalse(cfg.path("c_info").has("uuid"), "fresh UUID for the restored domain");
+        assertFalse(cfg.path("c_info").path("uuid").asText().isEmpty(), "the restored domain has a UUID");
+        assertFalse(cfg.path("c_info").path("uuid").asText().equals(JSON.readTree(XlSaveHeader.read(image).configJson())
+                .path("c_info").path("uuid").asText()), "fresh UUID for the restored domain");
         assertEquals(VmState.RESTORED_PAUSED, driver.state("vm1"));
         assertTrue(vifs.containsKey("vif" + d.domid + ".0"), "relay re-attached to the new vif");
         assertTrue(vifs.get("vif" + oldDomid + ".0").closed);
