@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -22,8 +21,12 @@ import net.vnsnap.geni.testbed.NestedXenHost;
  * {@code COUNTER n net=ok|fail} every second after one ping to {@code vm.peer=}.
  */
 final class XenDomUs {
-    /** Where hostd's {@code netdomu} image points; the stock tiny initramfs there is replaced in this boot's dom0. */
+    /** Where hostd's {@code netdomu} image points; the stock tiny initramfs there is extended in this boot's dom0. */
     static final String INITRD = NestedXenHost.TINY_DOMU_INITRD;
+    /**
+     * Debian's bzImage, booted as a PV guest. PVH guests power off at once on this nested host (the same with
+     * {@code xl create}, the project's PVH vmlinux and the stock tiny initramfs), so the Xen suites run PV domUs.
+     */
     static final String KERNEL = "/boot/vmlinuz-domu";
     static final Pattern COUNTER = Pattern.compile("COUNTER (\\d+) net=(ok|fail)");
 
@@ -54,24 +57,42 @@ final class XenDomUs {
     private XenDomUs() {
     }
 
-    /** Builds the networked initramfs in dom0 and puts it where the {@code netdomu} image's initrd is. */
-    static void install(NestedXenHost host) throws IOException, InterruptedException {
-        String ko = Base64.getMimeEncoder().encodeToString(netfrontModule());
-        String cmd = """
-                set -e
-                rm -rf /tmp/netdomu && mkdir -p /tmp/netdomu/lib && cd /tmp/netdomu
-                zcat %s | busybox cpio -i -d 2>/dev/null
-                base64 -d > lib/xen-netfront.ko <<'B64'
-                %s
-                B64
-                cat > init <<'INIT'
-                %sINIT
-                chmod 755 init
-                find . | busybox cpio -o -H newc 2>/dev/null | gzip -9 > /tmp/domu-net.cpio.gz
-                cp /tmp/domu-net.cpio.gz %s
-                ls -l %s
-                """.formatted(INITRD, ko, INIT, INITRD, INITRD);
-        host.dom0Ok(cmd, Duration.ofMinutes(3));
+    /**
+     * Puts the networked initramfs where the {@code netdomu} image's initrd is: the stock tiny archive followed by one
+     * with {@code /init} and xen-netfront.ko, built here and fetched by dom0.
+     */
+    static void install(NestedXenHost host, Path workDir) throws IOException, InterruptedException {
+        Path fs = Files.createDirectories(workDir.resolve("netdomu/fs/lib"));
+        Files.write(fs.resolve("xen-netfront.ko"), netfrontModule());
+        Path init = fs.getParent().resolve("init");
+        Files.writeString(init, INIT);
+        init.toFile().setExecutable(true, false);
+        // One gzip stream (libxc inflates a ramdisk as a single member): the stock archive, then ours; the kernel
+        // unpacks concatenated cpio archives in order, so our /init replaces the stock one.
+        Path extra = workDir.resolve("netdomu/netdomu.cpio.gz");
+        Path stock = host.image().directory().resolve("domu.cpio.gz");
+        Process p = new ProcessBuilder("sh", "-c", "cd '" + fs.getParent() + "' && { zcat '" + stock + "'; find . | cpio -o -H newc --quiet; }"
+                + " | gzip -9 > '" + extra + "'").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IOException("packing the networked domU initramfs failed: " + out);
+        }
+        // dom0 fetches the archive from this JVM: QEMU's user network maps 10.0.2.2 to this machine's loopback.
+        byte[] bytes = Files.readAllBytes(extra);
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread serve = new Thread(() -> {
+                try (java.net.Socket c = server.accept()) {
+                    c.getOutputStream().write(bytes);
+                } catch (IOException e) {
+                    // the dom0 command below reports the missing file
+                }
+            }, "netdomu-serve");
+            serve.setDaemon(true);
+            serve.start();
+            // socat must not touch the command channel's descriptors, or the channel's shell dies with it.
+            host.dom0Ok(("socat -u TCP:10.0.2.2:%d CREATE:/tmp/netdomu.cpio.gz </dev/null >/dev/null 2>&1 && gzip -t /tmp/netdomu.cpio.gz"
+                    + " && cp /tmp/netdomu.cpio.gz %s && ls -l %s").formatted(server.getLocalPort(), INITRD, INITRD), Duration.ofMinutes(3));
+        }
     }
 
     /** xen-netfront.ko of the domU kernel, from the kernel deb the image build downloaded. */

@@ -40,10 +40,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A slice on a real Xen 4.17 host (nested under QEMU TCG) with vnsnap-hostd's Xen driver: two PVH domUs joined by a
- * link through hostd's switch ping each other; a live slice snapshot through the coordinator; both destroyed; the
- * slice restored; each domU's counter continues from the cut and the pair pings again. Runs only with
- * -Dvnsnap.xen.tests=true (or VNSNAP_XEN_TESTS=1).
+ * A slice on a real Xen 4.17 host (nested under QEMU TCG) with vnsnap-hostd's Xen driver: two domUs joined by a link
+ * through hostd's switch ping each other; a slice snapshot through the coordinator (live where Xen offers it, else
+ * stop); both destroyed; the slice restored; each domU's counter continues from the cut and the pair pings again.
+ * The domUs are PV: PVH guests do not boot on this nested host (see {@link XenDomUs#KERNEL}), and Debian's 4.17.7
+ * hypervisor has no shadow paging, so PV live saves are refused there and the round runs in stop mode. Runs only
+ * with -Dvnsnap.xen.tests=true (or VNSNAP_XEN_TESTS=1).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class XenSliceTest {
@@ -74,16 +76,22 @@ class XenSliceTest {
 
     /** Boots a nested Xen host whose hostd runs the Xen driver with PVH guests and the networked test domU image. */
     static NestedXenHost boot(String name, String hostId) throws Exception {
+        return boot(name, hostId, true);
+    }
+
+    static NestedXenHost boot(String name, String hostId, boolean installDomU) throws Exception {
         Path dir = Path.of("target", name).toAbsolutePath();
         deleteTree(dir);
         LocalFederation fed = LocalFederation.create(dir.resolve("fed"), "vnsnap//xen", Duration.ofDays(30), Clock.systemUTC());
         fed.issueServer("am", List.of("localhost", "127.0.0.1"), Duration.ofDays(30));
         NestedXenHost h = NestedXenHost.boot(NestedXenHost.Settings.defaults(dir.resolve("host"), fed, hostId, fed.serverDirectory("am"))
-                .withHostdConfig(Map.of("hypervisor", "xen", "xen.type", "pvh", "xen.log.level", "info",
+                .withHostdConfig(Map.of("hypervisor", "xen", "xen.type", "pv", "xen.log.level", "info",
                         "image.netdomu.kernel", XenDomUs.KERNEL, "image.netdomu.initrd", XenDomUs.INITRD)));
         try {
             System.out.printf("nested Xen host %s ready in %d s (attempt %d)%n", hostId, h.bootTime().toSeconds(), h.attemptsUsed());
-            XenDomUs.install(h);
+            if (installDomU) {
+                XenDomUs.install(h, dir);
+            }
             return h;
         } catch (Exception | Error e) {
             h.close();
@@ -131,12 +139,16 @@ class XenSliceTest {
     }
 
     @Test
-    void liveSliceSnapshotOfTwoLinkedPvhDomUsRestoresFromTheCut() throws Exception {
+    void sliceSnapshotOfTwoLinkedDomUsRestoresFromTheCut() throws Exception {
         HostInfo info = agent.info();
         assertEquals("xen", info.hypervisor());
-        assertEquals("pvh", info.accelerator());
-        assertTrue(info.modes().contains(SnapshotMode.LIVE), "Xen with HAP offers live snapshots of PVH guests: " + info);
+        assertEquals("pv", info.accelerator());
+        String caps = host.dom0Ok("xl info | grep virt_caps", Duration.ofSeconds(60));
+        assertEquals(caps.contains("shadow"), info.modes().contains(SnapshotMode.LIVE),
+                "PV live snapshots are offered exactly where virt_caps has shadow: " + caps + " " + info);
+        assertTrue(info.modes().contains(SnapshotMode.STOP), info.toString());
         assertFalse(info.modes().contains(SnapshotMode.COW), "libxl has no copy-on-write save: " + info);
+        SnapshotMode mode = info.modes().contains(SnapshotMode.LIVE) ? SnapshotMode.LIVE : SnapshotMode.STOP;
 
         agent.createSegment(new SegmentSpec(SLICE, "lan0", 501, ColourPolicy.HOLD_AND_RECORD));
         VmInfo a = agent.createVm(domU("xa", 1, 2));
@@ -153,16 +165,16 @@ class XenSliceTest {
         long beforeA = XenDomUs.lastCounter(host, "xa", 0);
         long beforeB = XenDomUs.lastCounter(host, "xb", 0);
         long t0 = System.nanoTime();
-        SnapshotHandle h = coordinator.start(new SliceSnapshotRequest(SLICE, SnapshotMode.LIVE, false, "xen-live",
+        SnapshotHandle h = coordinator.start(new SliceSnapshotRequest(SLICE, mode, false, "xen-" + mode,
                 Map.of("xen1", List.of("xa", "xb"))));
         SliceSnapshotRecord rec = h.await(SLOW);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         assertEquals(SliceSnapshotState.COMPLETE, rec.state(), () -> "snapshot failed: " + h.failure());
         long completeA = XenDomUs.lastCounter(host, "xa", 0);
         long completeB = XenDomUs.lastCounter(host, "xb", 0);
-        System.out.printf("live slice snapshot on Xen: %d s; counters xa %d..%d, xb %d..%d; frames held=%d recorded=%d dropped=%d%n",
-                took.toSeconds(), beforeA, completeA, beforeB, completeB, rec.framesHeld(), rec.framesRecorded(), rec.framesDropped());
-        // The originals kept running through the live snapshot.
+        System.out.printf("%s slice snapshot on Xen: %d s; counters xa %d..%d, xb %d..%d; frames held=%d recorded=%d dropped=%d%n",
+                mode, took.toSeconds(), beforeA, completeA, beforeB, completeB, rec.framesHeld(), rec.framesRecorded(), rec.framesDropped());
+        // The originals run on after the snapshot.
         XenDomUs.awaitPings(host, "xa", XenDomUs.size(host, "xa"), 2, SLOW);
 
         agent.destroyVm("xa");
