@@ -153,6 +153,20 @@ final class XenDomUs {
         throw new AssertionError(vm + " did not reach its peer " + okPings + " times within " + timeout + "; console:\n" + text);
     }
 
+    /** Waits until the console (from {@code from}) shows {@code n} counter lines, whatever the pings did. */
+    static void awaitCounters(NestedXenHost host, String vm, long from, int n, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String text = "";
+        while (System.nanoTime() < deadline) {
+            text = console(host, vm, from);
+            if (counters(text).size() >= n) {
+                return;
+            }
+            Thread.sleep(3000);
+        }
+        throw new AssertionError(vm + " printed fewer than " + n + " counters within " + timeout + "; console:\n" + text);
+    }
+
     /** The last counter value in the console from {@code from}, or -1. */
     static long lastCounter(NestedXenHost host, String vm, long from) throws IOException {
         List<long[]> c = counters(console(host, vm, from));

@@ -37,6 +37,11 @@ final class Libxl implements AutoCloseable {
     private final Pointer logger;
     /** libxl keeps a pointer to the hooks for the context's lifetime, so they must stay reachable. */
     private final LibxlChildprocHooks hooks;
+    /**
+     * One long libxl operation (create, restore, save) at a time per context: two concurrent saves killed hostd with
+     * SIGABRT on the nested test host. Short calls (info, pause, unpause, destroy) do not take it.
+     */
+    private final java.util.concurrent.locks.ReentrantLock longOperation = new java.util.concurrent.locks.ReentrantLock(true);
 
     private Libxl(RawLibraries raw, Pointer ctx, Pointer logger, LibxlChildprocHooks hooks) {
         this.xl = raw.libxl();
@@ -53,6 +58,8 @@ final class Libxl implements AutoCloseable {
      */
     static Libxl open(RawLibraries raw, int logLevel) throws LibxlException {
         Pointer stderr = raw.libc().fdopen(2, "w");
+        // Line-buffered, so libxl's last words before an abort() reach the log.
+        raw.libc().setvbuf(stderr, null, LibcRaw._IOLBF, 0);
         Pointer lg = raw.xtl().xtl_createlogger_stdiostream(stderr, logLevel,
                 XenToolLogRaw.XTL_STDIOSTREAM_SHOW_DATE | XenToolLogRaw.XTL_STDIOSTREAM_HIDE_PROGRESS);
         if (lg == null) {
@@ -82,7 +89,12 @@ final class Libxl implements AutoCloseable {
     int createNew(String configJson) throws LibxlException {
         try (DomainConfig dc = parseConfig(configJson)) {
             IntByReference domid = new IntByReference(-1);
-            check("libxl_domain_create_new", xl.libxl_domain_create_new(ctx, dc.mem, domid, null, null), null);
+            longOperation.lock();
+            try {
+                check("libxl_domain_create_new", xl.libxl_domain_create_new(ctx, dc.mem, domid, null, null), null);
+            } finally {
+                longOperation.unlock();
+            }
             return domid.getValue();
         }
     }
@@ -100,6 +112,7 @@ final class Libxl implements AutoCloseable {
             params.stream_version = streamVersion;
             params.write();
             IntByReference domid = new IntByReference(-1);
+            longOperation.lock();
             try {
                 int rc = xl.libxl_domain_create_restore(ctx, dc.mem, domid, fd, -1, params, null, null);
                 if (rc != 0 && domid.getValue() > 0 && domid.getValue() < 0x7ff0) {
@@ -108,6 +121,7 @@ final class Libxl implements AutoCloseable {
                 check("libxl_domain_create_restore", rc, null);
                 return domid.getValue();
             } finally {
+                longOperation.unlock();
                 xl.libxl_domain_restore_params_dispose(params);
             }
         }
@@ -124,7 +138,12 @@ final class Libxl implements AutoCloseable {
 
     /** Saves the domain to {@code fd}: live (pre-copy while it runs) or stopped; it is left suspended. */
     void suspend(int domid, int fd, boolean live) throws LibxlException {
-        check("libxl_domain_suspend", xl.libxl_domain_suspend(ctx, domid, fd, live ? LibxlRaw.LIBXL_SUSPEND_LIVE : 0, null), null);
+        longOperation.lock();
+        try {
+            check("libxl_domain_suspend", xl.libxl_domain_suspend(ctx, domid, fd, live ? LibxlRaw.LIBXL_SUSPEND_LIVE : 0, null), null);
+        } finally {
+            longOperation.unlock();
+        }
     }
 
     /** Resumes a suspended domain; with {@code suspendCancel} the guest continues where it was (xl save -c). */

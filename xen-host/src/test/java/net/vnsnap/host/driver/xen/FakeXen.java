@@ -499,6 +499,12 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
     }
 
     @Override
+    public int setvbuf(Pointer stream, Pointer buf, int mode, long size) {
+        call("setvbuf mode=" + mode);
+        return 0;
+    }
+
+    @Override
     public Pointer fdopen(int fd, String mode) {
         Memory m = new Memory(8);
         live.put(Pointer.nativeValue(m), m);

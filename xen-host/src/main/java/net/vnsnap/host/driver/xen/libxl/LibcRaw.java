@@ -11,6 +11,8 @@ public interface LibcRaw extends Library {
     int O_TRUNC = 01000;
     int O_CLOEXEC = 02000000;
     int SEEK_SET = 0;
+    /** {@code _IOLBF}: line-buffered stdio stream. */
+    int _IOLBF = 1;
 
     int open(String pathname, int flags, int mode);
 
@@ -25,4 +27,6 @@ public interface LibcRaw extends Library {
     void free(Pointer ptr);
 
     Pointer fdopen(int fd, String mode);
+
+    int setvbuf(Pointer stream, Pointer buf, int mode, long size);
 }
