@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import net.vnsnap.geni.testbed.Checkout;
+import net.vnsnap.geni.testbed.Dom0Shell;
 import net.vnsnap.geni.testbed.NestedXenHost;
 
 /**
@@ -90,7 +91,7 @@ final class XenDomUs {
             serve.setDaemon(true);
             serve.start();
             // socat must not touch the command channel's descriptors, or the channel's shell dies with it.
-            host.dom0Ok(("socat -u TCP:10.0.2.2:%d CREATE:/tmp/netdomu.cpio.gz </dev/null >/dev/null 2>&1 && gzip -t /tmp/netdomu.cpio.gz"
+            dom0Ok(host, ("socat -u TCP:10.0.2.2:%d CREATE:/tmp/netdomu.cpio.gz </dev/null >/dev/null 2>&1 && gzip -t /tmp/netdomu.cpio.gz"
                     + " && cp /tmp/netdomu.cpio.gz %s && ls -l %s").formatted(server.getLocalPort(), INITRD, INITRD), Duration.ofMinutes(3));
         }
     }
@@ -115,15 +116,44 @@ final class XenDomUs {
         return out.toByteArray();
     }
 
+    /**
+     * Runs an idempotent dom0 command, again (up to 5 times) when the command channel drops the connection without an
+     * exit status, which it does now and then on a loaded machine.
+     */
+    static Dom0Shell.Result dom0(NestedXenHost host, String command, Duration timeout) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int i = 0; i < 5; i++) {
+            try {
+                return host.dom0(command, timeout);
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).contains("gave no exit status")) {
+                    throw e;
+                }
+                last = e;
+                Thread.sleep(2000);
+            }
+        }
+        throw last;
+    }
+
+    /** {@link #dom0} that fails unless the command exits 0; returns its output. */
+    static String dom0Ok(NestedXenHost host, String command, Duration timeout) throws IOException, InterruptedException {
+        Dom0Shell.Result r = dom0(host, command, timeout);
+        if (!r.ok()) {
+            throw new IOException("dom0 command failed (exit " + r.exitCode() + "): " + command + "\n" + r.output());
+        }
+        return r.output();
+    }
+
     /** The console of a domU in dom0 (xenconsoled's log), from byte {@code from}. */
-    static String console(NestedXenHost host, String vm, long from) throws IOException {
+    static String console(NestedXenHost host, String vm, long from) throws IOException, InterruptedException {
         String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + vm + ".log";
-        return host.dom0("tail -c +" + (from + 1) + " " + log + " 2>/dev/null", Duration.ofSeconds(60)).output();
+        return dom0(host, "tail -c +" + (from + 1) + " " + log + " 2>/dev/null", Duration.ofSeconds(60)).output();
     }
 
     /** The console log's size now, the offset of what comes later. */
-    static long size(NestedXenHost host, String vm) throws IOException {
-        String out = host.dom0("stat -c %s " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + vm + ".log 2>/dev/null || echo 0",
+    static long size(NestedXenHost host, String vm) throws IOException, InterruptedException {
+        String out = dom0(host, "stat -c %s " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + vm + ".log 2>/dev/null || echo 0",
                 Duration.ofSeconds(60)).output().strip();
         return Long.parseLong(out.lines().reduce((a, b) -> b).orElse("0").strip());
     }
@@ -168,7 +198,7 @@ final class XenDomUs {
     }
 
     /** The last counter value in the console from {@code from}, or -1. */
-    static long lastCounter(NestedXenHost host, String vm, long from) throws IOException {
+    static long lastCounter(NestedXenHost host, String vm, long from) throws IOException, InterruptedException {
         List<long[]> c = counters(console(host, vm, from));
         return c.isEmpty() ? -1 : c.get(c.size() - 1)[0];
     }

@@ -25,6 +25,7 @@ import net.vnsnap.am.snapshot.SnapshotCoordinator;
 import net.vnsnap.am.snapshot.SnapshotHandle;
 import net.vnsnap.certs.federation.LocalFederation;
 import net.vnsnap.geni.testbed.Checkout;
+import net.vnsnap.geni.testbed.Dom0Shell;
 import net.vnsnap.geni.testbed.NestedXenHost;
 import net.vnsnap.host.api.HostInfo;
 import net.vnsnap.host.api.SegmentSpec;
@@ -143,7 +144,7 @@ class XenSliceTest {
         HostInfo info = agent.info();
         assertEquals("xen", info.hypervisor());
         assertEquals("pv", info.accelerator());
-        String caps = host.dom0Ok("xl info | grep virt_caps", Duration.ofSeconds(60));
+        String caps = XenDomUs.dom0Ok(host, "xl info | grep virt_caps", Duration.ofSeconds(60));
         assertEquals(caps.contains("shadow"), info.modes().contains(SnapshotMode.LIVE),
                 "PV live snapshots are offered exactly where virt_caps has shadow: " + caps + " " + info);
         assertTrue(info.modes().contains(SnapshotMode.STOP), info.toString());
@@ -158,7 +159,7 @@ class XenSliceTest {
         // Both directions cross hostd's switch: the vifs are not bridged, only relayed to switch ports.
         XenDomUs.awaitPings(host, "xa", 0, 3, SLOW);
         XenDomUs.awaitPings(host, "xb", 0, 3, SLOW);
-        String vifs = host.dom0Ok("ip -o link show | grep -o 'vif[0-9]*\\.[0-9]*' | sort -u; ls /sys/class/net/*/master 2>/dev/null | wc -l",
+        String vifs = XenDomUs.dom0Ok(host, "ip -o link show | grep -o 'vif[0-9]*\\.[0-9]*' | sort -u; ls /sys/class/net/*/master 2>/dev/null | wc -l",
                 Duration.ofSeconds(60));
         System.out.println("dom0 vifs and bridged interfaces: " + vifs.replace('\n', ' '));
 
@@ -192,6 +193,22 @@ class XenSliceTest {
         checkContinues("xb", afterB, beforeB, completeB);
         System.out.printf("restore on Xen: %d ms; first counters after restore xa %d, xb %d%n", r.duration().toMillis(),
                 XenDomUs.counters(afterA).get(0)[0], XenDomUs.counters(afterB).get(0)[0]);
+
+        // The image is an xl save file: xl itself restores xa from it (paused, then unpaused) and it continues from the cut.
+        agent.destroyVm("xa");
+        agent.destroyVm("xb");
+        String image = XenDomUs.dom0Ok(host, "ls /tmp/vnsnap-hostd/snapshots/" + rec.id() + "/vms/xa-*/memory.img", Duration.ofSeconds(60)).strip();
+        long offXl = XenDomUs.size(host, "xa");
+        Dom0Shell.Result xl = host.dom0("setsid xl restore -p " + image + " </dev/null >/tmp/xl-restore.out 2>&1; echo rc=$?; cat /tmp/xl-restore.out",
+                SLOW);
+        assertTrue(xl.output().contains("rc=0"), "xl restore failed: " + xl.output());
+        assertTrue(XenDomUs.dom0Ok(host, "xl list xa", Duration.ofSeconds(60)).contains("--p"), "xl restore -p leaves xa paused");
+        XenDomUs.dom0Ok(host, "setsid xl unpause xa </dev/null >/dev/null 2>&1", Duration.ofSeconds(60));
+        XenDomUs.awaitCounters(host, "xa", offXl, 3, SLOW);
+        String afterXl = XenDomUs.console(host, "xa", offXl);
+        checkContinues("xa (xl restore)", afterXl, beforeA, completeA);
+        XenDomUs.dom0(host, "setsid xl destroy xa </dev/null >/dev/null 2>&1", Duration.ofSeconds(120));
+        System.out.printf("xl restore of the same image: first counter %d%n", XenDomUs.counters(afterXl).get(0)[0]);
     }
 
     /** The restored guest did not reboot and its first counter lies after the snapshot began and by its completion. */
