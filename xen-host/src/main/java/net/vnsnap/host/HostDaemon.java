@@ -31,8 +31,13 @@ import net.vnsnap.host.agent.LocalHostAgent;
 import net.vnsnap.host.agent.Timing;
 import net.vnsnap.host.config.ConfigException;
 import net.vnsnap.host.config.HostConfig;
+import net.vnsnap.host.driver.DriverException;
+import net.vnsnap.host.driver.HypervisorDriver;
 import net.vnsnap.host.driver.qemu.QemuConfig;
 import net.vnsnap.host.driver.qemu.QemuDriver;
+import net.vnsnap.host.driver.xen.GuestType;
+import net.vnsnap.host.driver.xen.XenConfig;
+import net.vnsnap.host.driver.xen.XenDriver;
 import net.vnsnap.host.rpc.HostAgentEndpoint;
 import net.vnsnap.host.vswitch.SwitchConfig;
 import net.vnsnap.host.vswitch.VirtualSwitch;
@@ -55,7 +60,7 @@ public final class HostDaemon implements AutoCloseable {
 
     private final HostConfig config;
     private final VirtualSwitch vswitch;
-    private final QemuDriver driver;
+    private final HypervisorDriver driver;
     private final ExecutorService workers;
     private final LocalHostAgent agent;
     private final SecureXmlRpcServer server;
@@ -63,7 +68,7 @@ public final class HostDaemon implements AutoCloseable {
     /** Makes close() idempotent: the shutdown hook and an explicit close may both run. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HostDaemon(HostConfig config, VirtualSwitch vswitch, QemuDriver driver, ExecutorService workers, LocalHostAgent agent,
+    private HostDaemon(HostConfig config, VirtualSwitch vswitch, HypervisorDriver driver, ExecutorService workers, LocalHostAgent agent,
             SecureXmlRpcServer server, String tunnelEndpoint) {
         this.config = config;
         this.vswitch = vswitch;
@@ -87,12 +92,11 @@ public final class HostDaemon implements AutoCloseable {
         }
         VirtualSwitch sw = VirtualSwitch.start(cfg.hostId(),
                 SwitchConfig.defaults().withTunnelBind(new InetSocketAddress(cfg.tunnelBindHost(), cfg.tunnelBindPort())));
-        QemuDriver driver = null;
+        HypervisorDriver driver = null;
         ExecutorService workers = null;
         try {
             String tunnel = cfg.tunnelAdvertise() != null ? cfg.tunnelAdvertise() : advertised(cfg.tunnelBindHost(), sw.tunnelAddress().getPort());
-            driver = new QemuDriver(new QemuConfig(cfg.qemuBinary(), cfg.qemuImg(), cfg.qemuAccelerator(), cfg.qemuMachine(),
-                    cfg.runDirectory(), null, null));
+            driver = driver(cfg);
             AtomicInteger n = new AtomicInteger();
             workers = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "hostd-worker-" + n.incrementAndGet());
@@ -109,7 +113,7 @@ public final class HostDaemon implements AutoCloseable {
             LOG.info("vnsnap-hostd {} serving on {}:{}, tunnel endpoint {}, store {}, allowed callers {}", cfg.hostId(),
                     cfg.listenAddress(), server.port(), tunnel, cfg.storeDirectory(), cfg.allowedCallers());
             return new HostDaemon(cfg, sw, driver, workers, agent, server, tunnel);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ConfigException | RuntimeException e) {
             if (driver != null) {
                 driver.close();
             }
@@ -119,6 +123,21 @@ public final class HostDaemon implements AutoCloseable {
             sw.close();
             throw e;
         }
+    }
+
+    /** The driver the {@code hypervisor} key names. */
+    private static HypervisorDriver driver(HostConfig cfg) throws ConfigException {
+        if ("xen".equals(cfg.hypervisor())) {
+            HostConfig.Xen x = cfg.xen();
+            try {
+                return XenDriver.open(new XenConfig(GuestType.parse(x.type()), cfg.runDirectory().resolve("xen"), x.consoleDir(),
+                        x.logLevel(), null, null));
+            } catch (DriverException e) {
+                throw new ConfigException("hypervisor=xen: " + e.getMessage());
+            }
+        }
+        return new QemuDriver(new QemuConfig(cfg.qemuBinary(), cfg.qemuImg(), cfg.qemuAccelerator(), cfg.qemuMachine(),
+                cfg.runDirectory(), null, null));
     }
 
     private static String advertised(String bindHost, int port) throws IOException {

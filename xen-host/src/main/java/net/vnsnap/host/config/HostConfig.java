@@ -34,7 +34,7 @@ import net.vnsnap.host.agent.ImageSpec;
  * @param tunnelBindHost   {@code tunnel.bind.host}
  * @param tunnelBindPort   {@code tunnel.bind.port} (0 = any free port)
  * @param tunnelAdvertise  {@code tunnel.advertise}: host:port other hosts send to, or null to derive it
- * @param hypervisor       {@code hypervisor}: only "qemu"
+ * @param hypervisor       {@code hypervisor}: "qemu" or "xen"
  * @param qemuBinary       {@code qemu.binary}
  * @param qemuImg          {@code qemu.img}
  * @param qemuAccelerator  {@code qemu.accel}
@@ -52,19 +52,37 @@ import net.vnsnap.host.agent.ImageSpec;
  * @param sshBind          {@code ssh.bind}: the address the forwards listen on
  * @param sshPortFirst     first of {@code ssh.ports}
  * @param sshPortLast      last of {@code ssh.ports}
+ * @param xen              {@code xen.*}, used with {@code hypervisor=xen}
  */
 public record HostConfig(String hostId, String listenAddress, int listenPort, Path identityCert, Path identityKey, Path trustRoots,
         Set<String> allowedCallers, Path storeDirectory, Path runDirectory, String tunnelBindHost, int tunnelBindPort,
         String tunnelAdvertise, String hypervisor, Path qemuBinary, Path qemuImg, String qemuAccelerator, String qemuMachine,
         Map<String, ImageSpec> images, int maxVms, String vmHost, int vmPortFirst, int vmPortLast, ShutdownPolicy shutdownPolicy,
         Duration commitGrace, Duration snapshotTimeout, int rpcThreads, String sshAddress, String sshBind, int sshPortFirst,
-        int sshPortLast) {
+        int sshPortLast, Xen xen) {
 
     /**
      * The base kernel command line of a kernel-booted image. {@code no_timer_check} skips the kernel's IO-APIC
      * timer check, which fails ("IO-APIC + timer doesn't work") when an emulated (TCG) guest boots on a busy host.
      */
     public static final String DEFAULT_CMDLINE = "console=ttyS0 quiet panic=-1 no_timer_check";
+
+    /** The base kernel command line of an image on a Xen host: domUs have their console on hvc0. */
+    public static final String DEFAULT_XEN_CMDLINE = "console=hvc0 quiet panic=-1";
+
+    /**
+     * The Xen driver's settings.
+     *
+     * @param type       {@code xen.type}: pvh, pv or auto
+     * @param consoleDir {@code xen.console.dir}: where xenconsoled logs guest consoles ({@code guest-<name>.log})
+     * @param logLevel   {@code xen.log.level}: libxl's log level on stderr
+     */
+    public record Xen(String type, Path consoleDir, String logLevel) {
+        /** PVH guests, Debian's console log directory, info logging. */
+        public static Xen defaults() {
+            return new Xen("pvh", Path.of("/var/log/xen/console"), "info");
+        }
+    }
 
     /** What the daemon does with its VMs when it stops. */
     public enum ShutdownPolicy {
@@ -78,7 +96,8 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
     private static final Set<String> KEYS = Set.of("host.id", "listen.address", "listen.port", "identity.cert", "identity.key",
             "trust.roots", "allowed.callers", "store.dir", "run.dir", "tunnel.bind.host", "tunnel.bind.port", "tunnel.advertise",
             "hypervisor", "qemu.binary", "qemu.img", "qemu.accel", "qemu.machine", "vm.max", "vm.host", "vm.ports", "shutdown.vms",
-            "snapshot.commit.grace.ms", "snapshot.timeout.s", "rpc.threads", "ssh.address", "ssh.bind", "ssh.ports");
+            "snapshot.commit.grace.ms", "snapshot.timeout.s", "rpc.threads", "ssh.address", "ssh.bind", "ssh.ports", "xen.type",
+            "xen.console.dir", "xen.log.level");
     private static final Pattern IMAGE_KEY = Pattern.compile("image\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(kernel|initrd|cmdline|disk)");
     private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -96,7 +115,7 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         this(hostId, listenAddress, listenPort, identityCert, identityKey, trustRoots, allowedCallers, storeDirectory, runDirectory,
                 tunnelBindHost, tunnelBindPort, tunnelAdvertise, hypervisor, qemuBinary, qemuImg, qemuAccelerator, qemuMachine, images,
                 maxVms, vmHost, vmPortFirst, vmPortLast, shutdownPolicy, commitGrace, snapshotTimeout, rpcThreads, "127.0.0.1",
-                "127.0.0.1", 22000, 22999);
+                "127.0.0.1", 22000, 22999, Xen.defaults());
     }
 
     /** Reads and checks a configuration file. */
@@ -130,9 +149,18 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
             throw new ConfigException(where + ": host.id '" + hostId + "' must match " + HOST_ID.pattern());
         }
         String hypervisor = r.get("hypervisor", "qemu");
-        if (!hypervisor.equals("qemu")) {
-            throw new ConfigException(where + ": hypervisor '" + hypervisor + "' is not supported (only qemu)");
+        if (!hypervisor.equals("qemu") && !hypervisor.equals("xen")) {
+            throw new ConfigException(where + ": hypervisor '" + hypervisor + "' is not supported (qemu or xen)");
         }
+        String xenType = r.get("xen.type", "pvh");
+        if (!Set.of("pvh", "pv", "auto").contains(xenType)) {
+            throw new ConfigException(where + ": xen.type must be pvh, pv or auto, got '" + xenType + "'");
+        }
+        String xenLog = r.get("xen.log.level", "info");
+        if (!Set.of("debug", "info", "warn", "error").contains(xenLog)) {
+            throw new ConfigException(where + ": xen.log.level must be debug, info, warn or error, got '" + xenLog + "'");
+        }
+        Xen xen = new Xen(xenType, r.path("xen.console.dir", "/var/log/xen/console"), xenLog);
         String accel = r.get("qemu.accel", "tcg");
         if (!accel.equals("tcg") && !accel.equals("kvm")) {
             throw new ConfigException(where + ": qemu.accel must be tcg or kvm, got '" + accel + "'");
@@ -179,10 +207,10 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
                 r.requiredPath("identity.cert"), r.requiredPath("identity.key"), r.requiredPath("trust.roots"), allowed, store, run,
                 r.get("tunnel.bind.host", "0.0.0.0"), r.port("tunnel.bind.port", 4790, true), advertise == null ? null : advertise.strip(),
                 hypervisor, Path.of(r.get("qemu.binary", "qemu-system-x86_64")), Path.of(r.get("qemu.img", "qemu-img")), accel,
-                r.get("qemu.machine", "pc"), images(p, r, where), r.integer("vm.max", 8, 0, 1000), r.get("vm.host", "127.0.0.1"), first, last,
+                r.get("qemu.machine", "pc"), images(p, r, where, hypervisor.equals("xen") ? DEFAULT_XEN_CMDLINE : DEFAULT_CMDLINE), r.integer("vm.max", 8, 0, 1000), r.get("vm.host", "127.0.0.1"), first, last,
                 sp, Duration.ofMillis(r.integer("snapshot.commit.grace.ms", 200, 0, 60_000)),
                 Duration.ofSeconds(r.integer("snapshot.timeout.s", 300, 1, 86_400)), r.integer("rpc.threads", 8, 1, 256),
-                sshAddress, sshBind, sshPorts[0], sshPorts[1]);
+                sshAddress, sshBind, sshPorts[0], sshPorts[1], xen);
     }
 
     /** A FIRST-LAST port range within 1024-65535. */
@@ -200,7 +228,7 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         return new int[] {first, last};
     }
 
-    private static Map<String, ImageSpec> images(Properties p, Keys r, String where) throws ConfigException {
+    private static Map<String, ImageSpec> images(Properties p, Keys r, String where, String defaultCmdline) throws ConfigException {
         Map<String, Map<String, String>> parts = new LinkedHashMap<>();
         for (String k : new TreeSet<>(p.stringPropertyNames())) {
             if (!k.startsWith("image.")) {
@@ -226,7 +254,7 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
                     throw new ConfigException(where + ": image '" + e.getKey() + "': file " + f + " does not exist");
                 }
             }
-            out.put(e.getKey(), new ImageSpec(e.getKey(), kernel, initrd, v.getOrDefault("cmdline", DEFAULT_CMDLINE), disk));
+            out.put(e.getKey(), new ImageSpec(e.getKey(), kernel, initrd, v.getOrDefault("cmdline", defaultCmdline), disk));
         }
         return out;
     }

@@ -59,6 +59,27 @@ class HostConfigTest {
     }
 
     @Test
+    void xenKeys() throws Exception {
+        Files.write(tmp.resolve("vmlinuz"), new byte[1]);
+        HostConfig q = HostConfig.parse(props(minimal()), tmp, "t");
+        assertEquals("qemu", q.hypervisor());
+        assertEquals(HostConfig.Xen.defaults(), q.xen());
+        HostConfig c = HostConfig.parse(props(minimal() + "hypervisor=xen\nimage.domu.kernel=vmlinuz\n"), tmp, "t");
+        assertEquals("xen", c.hypervisor());
+        assertEquals("pvh", c.xen().type());
+        assertEquals(Path.of("/var/log/xen/console"), c.xen().consoleDir());
+        assertEquals("info", c.xen().logLevel());
+        assertEquals(HostConfig.DEFAULT_XEN_CMDLINE, c.images().get("domu").cmdline(), "domU consoles are on hvc0");
+        c = HostConfig.parse(props(minimal() + "hypervisor=xen\nxen.type=auto\nxen.console.dir=cons\nxen.log.level=debug\n"), tmp, "t");
+        assertEquals("auto", c.xen().type());
+        assertEquals(tmp.resolve("cons"), c.xen().consoleDir());
+        assertEquals("debug", c.xen().logLevel());
+        assertTrue(fails(minimal() + "hypervisor=kvm\n").contains("hypervisor 'kvm' is not supported (qemu or xen)"));
+        assertTrue(fails(minimal() + "hypervisor=xen\nxen.type=hvm\n").contains("xen.type must be pvh, pv or auto"));
+        assertTrue(fails(minimal() + "xen.log.level=loud\n").contains("xen.log.level must be"));
+    }
+
+    @Test
     void sshKeysSetWhereExperimentersConnect() throws Exception {
         HostConfig c = HostConfig.parse(props(minimal() + "listen.address=10.0.0.5\n"), tmp, "t");
         assertEquals("10.0.0.5", c.sshAddress(), "defaults to the listen address");
@@ -79,7 +100,7 @@ class HostConfigTest {
         assertTrue(fails(minimal() + "listen.port=70000\n").contains("listen.port must be between 0 and 65535"));
         assertTrue(fails(minimal() + "vm.ports=5000\n").contains("vm.ports must be FIRST-LAST"));
         assertTrue(fails(minimal() + "shutdown.vms=keep\n").contains("shutdown.vms must be destroy or leave"));
-        assertTrue(fails(minimal() + "hypervisor=xen\n").contains("only qemu"));
+        assertTrue(fails(minimal() + "hypervisor=vmware\n").contains("(qemu or xen)"));
         assertTrue(fails(minimal() + "image.g.initrd=x\n").contains("image 'g' has no image.g.kernel"));
         assertTrue(fails(minimal() + "image.g.kernel=/nonexistent/vmlinux\n").contains("does not exist"));
         assertTrue(fails(minimal().replace(AM, "alice")).contains("not a GENI URN"));

@@ -1,0 +1,104 @@
+package net.vnsnap.host.driver.xen.net;
+
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import java.io.IOException;
+import java.time.Duration;
+
+/** An AF_PACKET raw socket bound to one network interface (a domU's vif in dom0), skipping frames it sent itself. */
+public final class PacketSocket implements FrameLink {
+    private final PacketLibcRaw libc;
+    private final int fd;
+    private final String ifname;
+    /** Reused by the single receiving thread. */
+    private final PacketLibcRaw.SockaddrLl from = new PacketLibcRaw.SockaddrLl();
+    private final IntByReference fromLen = new IntByReference();
+    private volatile boolean closed;
+
+    private PacketSocket(PacketLibcRaw libc, int fd, String ifname) {
+        this.libc = libc;
+        this.fd = fd;
+        this.ifname = ifname;
+    }
+
+    /** Loads libc through JNA. */
+    public static PacketLibcRaw loadLibc() {
+        return Native.load("c", PacketLibcRaw.class);
+    }
+
+    /**
+     * Opens a socket that sees every frame on {@code ifname}; a receive returns 0 after {@code pollInterval} without
+     * one, so its thread notices a close.
+     */
+    public static PacketSocket open(PacketLibcRaw libc, String ifname, Duration pollInterval) throws IOException {
+        int index = libc.if_nametoindex(ifname);
+        if (index == 0) {
+            throw new IOException("no network interface " + ifname + " (errno " + Native.getLastError() + ")");
+        }
+        int proto = htons(PacketLibcRaw.ETH_P_ALL);
+        int fd = libc.socket(PacketLibcRaw.AF_PACKET, PacketLibcRaw.SOCK_RAW | PacketLibcRaw.SOCK_CLOEXEC, proto);
+        if (fd < 0) {
+            throw new IOException("cannot open an AF_PACKET socket (errno " + Native.getLastError() + "; needs CAP_NET_RAW)");
+        }
+        PacketLibcRaw.SockaddrLl addr = new PacketLibcRaw.SockaddrLl();
+        addr.sll_family = PacketLibcRaw.AF_PACKET;
+        addr.sll_protocol = (short) proto;
+        addr.sll_ifindex = index;
+        addr.write();
+        if (libc.bind(fd, addr, addr.size()) != 0) {
+            int errno = Native.getLastError();
+            libc.close(fd);
+            throw new IOException("cannot bind an AF_PACKET socket to " + ifname + " (errno " + errno + ")");
+        }
+        PacketLibcRaw.Timeval tv = new PacketLibcRaw.Timeval();
+        tv.tv_sec = pollInterval.toSeconds();
+        tv.tv_usec = pollInterval.toNanosPart() / 1000;
+        tv.write();
+        if (libc.setsockopt(fd, PacketLibcRaw.SOL_SOCKET, PacketLibcRaw.SO_RCVTIMEO, tv, tv.size()) != 0) {
+            int errno = Native.getLastError();
+            libc.close(fd);
+            throw new IOException("cannot set the receive time-out on " + ifname + " (errno " + errno + ")");
+        }
+        return new PacketSocket(libc, fd, ifname);
+    }
+
+    static int htons(int v) {
+        return ((v & 0xff) << 8) | ((v >> 8) & 0xff);
+    }
+
+    @Override
+    public int receive(byte[] buf) throws IOException {
+        while (!closed) {
+            fromLen.setValue(from.size());
+            long n = libc.recvfrom(fd, buf, buf.length, 0, from, fromLen);
+            if (n < 0) {
+                int errno = Native.getLastError();
+                if (errno == PacketLibcRaw.EAGAIN || errno == PacketLibcRaw.EINTR) {
+                    return 0;
+                }
+                throw new IOException("receive on " + ifname + " failed (errno " + errno + ")");
+            }
+            from.read();
+            if ((from.sll_pkttype & 0xff) != PacketLibcRaw.PACKET_OUTGOING) {
+                return (int) n;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public void send(byte[] buf, int len) throws IOException {
+        long n = libc.send(fd, buf, len, 0);
+        if (n != len) {
+            throw new IOException("send of " + len + " bytes on " + ifname + " failed (errno " + Native.getLastError() + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            libc.close(fd);
+        }
+    }
+}

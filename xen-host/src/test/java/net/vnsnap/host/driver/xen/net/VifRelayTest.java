@@ -1,0 +1,171 @@
+package net.vnsnap.host.driver.xen.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Relay framing over real UDP sockets: one frame per datagram both ways, checksums completed, a clean stop. */
+class VifRelayTest {
+
+    /** An in-memory vif. */
+    static final class Link implements FrameLink {
+        final BlockingQueue<byte[]> fromGuest = new LinkedBlockingQueue<>();
+        final BlockingQueue<byte[]> toGuest = new LinkedBlockingQueue<>();
+        volatile boolean closed;
+
+        @Override
+        public int receive(byte[] buf) {
+            try {
+                byte[] f = fromGuest.poll(20, TimeUnit.MILLISECONDS);
+                if (f == null) {
+                    return 0;
+                }
+                System.arraycopy(f, 0, buf, 0, f.length);
+                return f.length;
+            } catch (InterruptedException e) {
+                return 0;
+            }
+        }
+
+        @Override
+        public void send(byte[] buf, int len) {
+            toGuest.add(Arrays.copyOf(buf, len));
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void oneFramePerDatagramBothWays() throws Exception {
+        Link vif = new Link();
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            sw.setSoTimeout(5000);
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                for (int len : new int[] {60, 1514, 9000}) {
+                    byte[] f = new byte[len];
+                    f[12] = 0x08;
+                    f[13] = 0x06;
+                    f[len - 1] = (byte) len;
+                    vif.fromGuest.add(f);
+                }
+                for (int len : new int[] {60, 1514, 9000}) {
+                    DatagramPacket p = new DatagramPacket(new byte[65536], 65536);
+                    sw.receive(p);
+                    assertEquals(len, p.getLength());
+                    assertEquals((byte) len, p.getData()[len - 1]);
+                }
+                assertEquals(3, r.framesFromGuest());
+                byte[] in = new byte[100];
+                in[0] = 1;
+                in[99] = 9;
+                sw.send(new DatagramPacket(in, in.length, r.localAddress()));
+                sw.send(new DatagramPacket(new byte[5], 5, r.localAddress()));
+                byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
+                assertNotNull(got);
+                assertArrayEquals(in, got);
+                assertEquals(null, vif.toGuest.poll(200, TimeUnit.MILLISECONDS), "a datagram shorter than an Ethernet header is no frame");
+            } finally {
+                r.close();
+            }
+            assertTrue(vif.closed, "close stops the relay and closes the vif link");
+        }
+    }
+
+    @Test
+    void completesOffloadedUdpChecksumsOnTheWayToTheSwitch() throws Exception {
+        Link vif = new Link();
+        byte[] good = udpFrame();
+        byte[] offloaded = good.clone();
+        offloaded[14 + 20 + 6] = 0x12;
+        offloaded[14 + 20 + 7] = 0x34;
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            sw.setSoTimeout(5000);
+            try (VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()))) {
+                vif.fromGuest.add(offloaded);
+                DatagramPacket p = new DatagramPacket(new byte[2000], 2000);
+                sw.receive(p);
+                assertArrayEquals(good, Arrays.copyOf(p.getData(), p.getLength()));
+                assertEquals(1, r.checksumsCompleted());
+            }
+        }
+    }
+
+    @Test
+    void bindConflictIsReportedAndClosesTheLink() throws Exception {
+        Link vif = new Link();
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            IOException e = assertThrows(IOException.class, () -> VifRelay.start("vm1.net0", vif,
+                    new InetSocketAddress("127.0.0.1", taken.getLocalPort()), new InetSocketAddress("127.0.0.1", 9)));
+            assertTrue(e.getMessage().contains("vm1.net0"), e.getMessage());
+            assertTrue(vif.closed);
+        }
+    }
+
+    @Test
+    void checksumOfAKnownFrame() {
+        byte[] f = udpFrame();
+        assertFalse(FrameChecksums.completeIpv4(f, f.length), "an already correct checksum stays");
+        byte[] arp = new byte[60];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        assertFalse(FrameChecksums.completeIpv4(arp, 60));
+        byte[] frag = f.clone();
+        frag[14 + 6] = 0x20;
+        frag[14 + 20 + 6] = 0;
+        assertFalse(FrameChecksums.completeIpv4(frag, frag.length), "fragments are left alone");
+    }
+
+    /**
+     * 10.0.0.2:1000 -> 10.0.0.3:2000, payload "hi", with its checksum computed by hand:
+     * the one's-complement sum of the pseudo header, the UDP header (checksum 0) and the data, complemented.
+     */
+    static byte[] udpFrame() {
+        byte[] f = new byte[14 + 20 + 8 + 2];
+        f[12] = 0x08;
+        int ip = 14;
+        f[ip] = 0x45;
+        f[ip + 3] = 30;
+        f[ip + 8] = 64;
+        f[ip + 9] = 17;
+        byte[] src = {10, 0, 0, 2};
+        byte[] dst = {10, 0, 0, 3};
+        System.arraycopy(src, 0, f, ip + 12, 4);
+        System.arraycopy(dst, 0, f, ip + 16, 4);
+        int u = ip + 20;
+        f[u] = 0x03;
+        f[u + 1] = (byte) 0xe8;
+        f[u + 2] = 0x07;
+        f[u + 3] = (byte) 0xd0;
+        f[u + 5] = 10;
+        f[u + 8] = 'h';
+        f[u + 9] = 'i';
+        long sum = 0x0a00 + 0x0002 + 0x0a00 + 0x0003 + 17 + 10 + 0x03e8 + 0x07d0 + 10 + 0x6869;
+        while ((sum >> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        int c = (int) (~sum & 0xffff);
+        f[u + 6] = (byte) (c >> 8);
+        f[u + 7] = (byte) c;
+        return f;
+    }
+}
