@@ -174,9 +174,8 @@ final class QemuSnapshot {
         setCapabilities(false, true);
         setParameters(limit);
         prepareOverlays();
-        phase("configure");
         callBeforePause();
-        phase("hold");
+        phase("configure");
         startMigration();
         long started = System.nanoTime();
         JsonNode m;
@@ -194,8 +193,9 @@ final class QemuSnapshot {
             awaitChange();
         }
         phase("pre-copy");
+        // The stop and what was left to copy with the VM paused, until QEMU waits in pre-switchover.
         awaitMigration(Set.of("pre-switchover"), deadline);
-        phase("pre-switchover");
+        phase("pause");
         switchDiskOverlays();
         phase("disk-overlays");
         callCut();
