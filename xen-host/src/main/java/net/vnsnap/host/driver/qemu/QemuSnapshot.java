@@ -178,13 +178,17 @@ final class QemuSnapshot {
         phase("configure");
         startMigration();
         long started = System.nanoTime();
-        JsonNode m;
         while (true) {
-            m = pollMigration(deadline);
+            JsonNode m = pollMigration(deadline);
             String status = m.path("status").asText("none");
             if ("pre-switchover".equals(status)) {
-                LOG.debug("{}: pre-copy converged and QEMU paused the VM itself (the frames were held already)", vm.name());
+                // QEMU paused the VM itself at convergence (the frames were held already); it is our pause from here.
+                LOG.debug("{}: pre-copy converged before the host stopped the VM", vm.name());
+                hostPausedNanos = System.nanoTime();
                 break;
+            }
+            if ("completed".equals(status)) {
+                throw new QmpException("MigrationFailed", "pre-copy completed without waiting in pre-switchover");
             }
             if (timeToStop(m, limit, Duration.ofNanos(System.nanoTime() - started))) {
                 pauseNow();
@@ -429,19 +433,27 @@ final class QemuSnapshot {
     /** Polls query-migrate until a target status, reporting progress. */
     private JsonNode awaitMigration(Set<String> targets, long deadline) throws QmpException {
         while (true) {
-            JsonNode m = pollMigration(deadline);
+            JsonNode m = queryMigration();
             String status = m.path("status").asText("none");
             if (targets.contains(status)) {
                 if (!"completed".equals(status) || m.path("total-time").asLong() > 0 || System.nanoTime() > deadline) {
                     return m;
                 }
             }
+            checkAliveAndOnTime(status, deadline);
             awaitChange();
         }
     }
 
-    /** One query-migrate: reports progress; a failed migration, QEMU's exit or the deadline end the snapshot. */
+    /** One query-migrate during a wait: {@link #queryMigration}, then QEMU's exit or the deadline end the snapshot. */
     private JsonNode pollMigration(long deadline) throws QmpException {
+        JsonNode m = queryMigration();
+        checkAliveAndOnTime(m.path("status").asText("none"), deadline);
+        return m;
+    }
+
+    /** One query-migrate: reports progress; a failed or cancelled migration ends the snapshot. */
+    private JsonNode queryMigration() throws QmpException {
         JsonNode m = vm.qmp.execute("query-migrate", null, cfg.commandTimeout());
         String status = m.path("status").asText("none");
         JsonNode ram = m.path("ram");
@@ -452,16 +464,16 @@ final class QemuSnapshot {
             throw new QmpException("MigrationFailed", "saving memory " + status + ": "
                     + m.path("error-desc").asText("no reason given") + "; QEMU: " + vm.qemuLogTail());
         }
-        if ("completed".equals(status)) {
-            return m;
-        }
+        return m;
+    }
+
+    private void checkAliveAndOnTime(String status, long deadline) throws QmpException {
         if (!vm.process.isAlive()) {
             throw new QmpException("Closed", "QEMU exited during the snapshot: " + vm.qemuLogTail());
         }
         if (System.nanoTime() > deadline) {
             throw new QmpException("Timeout", "snapshot did not finish within " + req.timeout().toSeconds() + " s (status " + status + ")");
         }
-        return m;
     }
 
     /** Waits for the next MIGRATION event, or 20 ms. */
