@@ -940,6 +940,13 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                         vswitch.advanceEpoch(b.port(), epoch);
                     }
                 }
+
+                @Override
+                public void afterResume(String name) {
+                    for (PortBinding b : v.getValue()) {
+                        vswitch.endPause(b.port());
+                    }
+                }
             };
             SnapshotRequest req = new SnapshotRequest(job.plan.mode(), job.staging.resolve("unused"), hook,
                     (name, transferred, total, phase) -> job.written.put(name, transferred), 0, null, settings.snapshotTimeout());
@@ -950,8 +957,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     storedAt.put(vm, timing.clock().instant());
                     return t;
                 } finally {
-                    // After a failure between the pause and the cut the ports still hold the VM's frames; after a cut
-                    // this does nothing.
+                    // After a failure between the pause and the cut the ports still hold the VM's frames; after a
+                    // successful snapshot afterResume has delivered them already, unless the driver never calls it.
                     for (PortBinding b : v.getValue()) {
                         try {
                             vswitch.endPause(b.port());

@@ -19,12 +19,23 @@ public interface CutHook {
     void atCut(String vm, Instant pausedAt) throws Exception;
 
     /**
-     * Called just before the hypervisor is asked to pause the VM for its cut, in the modes where the driver pauses it
-     * (cow, stop), and in live mode, where the hypervisor pauses it by itself, as soon as it reports that pause (on
-     * another thread); a failure aborts the snapshot like one of {@link #atCut}.
+     * Called while the VM still runs, before anything can pause it for its cut: just before the driver pauses it (cow,
+     * stop), and in live mode before the pre-copy starts, since the hypervisor may pause the VM by itself when the copy
+     * converges. From here until the cut the switch must hold the VM's frames. A failure aborts the snapshot like one
+     * of {@link #atCut}.
      *
      * @param vm the VM's name
      */
     default void beforePause(String vm) throws Exception {
+    }
+
+    /**
+     * Called once the VM runs again after its cut (the snapshot may still be writing memory, as in cow mode): the switch
+     * may now deliver what it kept for the paused VM. Not called when the snapshot fails (the caller ends its hold
+     * then); a failure here is logged, not fatal, since the cut is already taken.
+     *
+     * @param vm the VM's name
+     */
+    default void afterResume(String vm) throws Exception {
     }
 }

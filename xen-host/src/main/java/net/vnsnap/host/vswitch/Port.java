@@ -25,8 +25,16 @@ final class Port {
      * recorded at the cut if it is pre-cut.
      */
     boolean pausing;
+    /**
+     * Set from the cut of a paused VM until it has resumed ({@code endPause}): frames are coloured (and the pre-cut ones
+     * recorded) on arrival but wait in {@link #parked}, since a paused VM's socket holds only a few hundred datagrams
+     * and the kernel drops the rest without telling anyone.
+     */
+    boolean awaitingResume;
     /** Post-cut frames waiting for this (pre-cut) receiver, and frames arriving while suspended. */
     final SlotQueue held;
+    /** Frames already coloured (and recorded where pre-cut) that only wait for the paused VM to resume. */
+    final SlotQueue parked;
     /** Channel state recorded for snapshots, until the snapshot code drains it. */
     final SlotQueue recorded;
     /** Frames to inject first at resume; filled by the control path only, so byte arrays are acceptable. */
@@ -51,6 +59,7 @@ final class Port {
         this.channel = channel;
         this.peer = peer;
         this.held = new SlotQueue(holdLimit);
+        this.parked = new SlotQueue(holdLimit);
         this.recorded = new SlotQueue(recordLimit);
     }
 
@@ -63,7 +72,7 @@ final class Port {
     }
 
     PortCounters counters() {
-        return new PortCounters(id, isTunnel(), epoch, peer, framesIn, bytesIn, framesOut, bytesOut, held.size(),
+        return new PortCounters(id, isTunnel(), epoch, peer, framesIn, bytesIn, framesOut, bytesOut, held.size() + parked.size(),
                 heldTotal, released, recorded.size(), recordedTotal, recordLost, injected, peerChanges,
                 dropMap(drops));
     }

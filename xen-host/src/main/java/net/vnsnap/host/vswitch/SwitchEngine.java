@@ -255,7 +255,8 @@ final class SwitchEngine implements Runnable {
     /**
      * Moves a VM port to a later epoch at the VM's cut. Datagrams the paused VM already sent are still in the
      * port's socket: they are pre-cut, so they are read and forwarded with the old epoch first. Then held
-     * frames that the new epoch admits are delivered, oldest first.
+     * frames that the new epoch admits are delivered, oldest first; if the VM was paused for the cut
+     * ({@link #beginPause}), they are coloured and recorded now but delivered only at {@link #endPause}, once it runs.
      */
     void advanceEpoch(PortId id, int newEpoch) {
         Port p = vmPort(id);
@@ -266,20 +267,33 @@ final class SwitchEngine implements Runnable {
         // Bounded in case the caller did not pause the VM: a socket buffer holds far fewer datagrams.
         readVm(p, CUT_DRAIN_LIMIT);
         p.epoch = newEpoch;
-        p.pausing = false;
+        if (p.pausing) {
+            p.pausing = false;
+            p.awaitingResume = true;
+        }
         release(p);
     }
 
     void beginPause(PortId id) {
-        vmPort(id).pausing = true;
+        Port p = vmPort(id);
+        if (p.segment.policy == ColourPolicy.HOLD_AND_RECORD) {
+            p.pausing = true;
+        }
     }
 
+    /** The VM runs again (or no cut followed its pause): what waited for it is delivered in arrival order. */
     void endPause(PortId id) {
         Port p = vmPort(id);
-        if (p.pausing) {
-            p.pausing = false;
-            release(p);
+        p.pausing = false;
+        if (p.awaitingResume) {
+            p.awaitingResume = false;
+            int slot;
+            while ((slot = p.parked.poll()) >= 0) {
+                sendSlot(p, slot);
+                pool.release(slot);
+            }
         }
+        release(p);
     }
 
     List<RecordedFrame> drainRecorded(PortId id, int epoch) {
@@ -320,6 +334,12 @@ final class SwitchEngine implements Runnable {
             pool.release(slot);
             p.drop(DropReason.RESTORE_DISCARD);
         }
+        while ((slot = p.parked.poll()) >= 0) {
+            pool.release(slot);
+            p.drop(DropReason.RESTORE_DISCARD);
+        }
+        p.pausing = false;
+        p.awaitingResume = false;
         p.replay.clear();
         for (byte[] f : replayFrames) {
             p.replay.add(f.clone());
@@ -398,6 +418,9 @@ final class SwitchEngine implements Runnable {
             pool.release(slot);
         }
         while ((slot = p.recorded.poll()) >= 0) {
+            pool.release(slot);
+        }
+        while ((slot = p.parked.poll()) >= 0) {
             pool.release(slot);
         }
     }
@@ -524,10 +547,20 @@ final class SwitchEngine implements Runnable {
         }
         Verdict v = holdsEverything(out) ? Verdict.HOLD : verdict(out, senderEpoch);
         switch (v) {
-            case DELIVER -> sendVm(out, buf, off, len);
+            case DELIVER -> {
+                if (out.awaitingResume) {
+                    park(out, senderEpoch, buf, off, len, true);
+                } else {
+                    sendVm(out, buf, off, len);
+                }
+            }
             case DELIVER_AND_RECORD -> {
                 record(out, senderEpoch, buf, off, len);
-                sendVm(out, buf, off, len);
+                if (out.awaitingResume) {
+                    park(out, senderEpoch, buf, off, len, true);
+                } else {
+                    sendVm(out, buf, off, len);
+                }
             }
             case HOLD -> hold(out, senderEpoch, buf, off, len);
             case DROP -> out.drop(DropReason.COLOUR);
@@ -571,6 +604,23 @@ final class SwitchEngine implements Runnable {
         out.heldTotal++;
     }
 
+    /** Keeps a coloured frame until its paused receiver resumes; counted as held (and as a hold overflow if full). */
+    private void park(Port out, int senderEpoch, ByteBuffer buf, int off, int len, boolean newlyHeld) {
+        if (out.parked.isFull()) {
+            out.drop(DropReason.HOLD_OVERFLOW);
+            return;
+        }
+        int slot = pool.store(buf, off, len, senderEpoch, out.epoch);
+        if (slot < 0) {
+            out.drop(DropReason.POOL_EXHAUSTED);
+            return;
+        }
+        out.parked.offer(slot);
+        if (newlyHeld) {
+            out.heldTotal++;
+        }
+    }
+
     private void record(Port out, int senderEpoch, ByteBuffer buf, int off, int len) {
         int slot = out.recorded.isFull() ? -1 : pool.store(buf, off, len, senderEpoch, out.epoch);
         if (slot < 0) {
@@ -594,11 +644,27 @@ final class SwitchEngine implements Runnable {
                     pool.release(slot);
                 }
                 case DELIVER -> {
-                    sendSlot(p, slot);
-                    pool.release(slot);
+                    if (p.awaitingResume && !p.parked.isFull()) {
+                        p.parked.offer(slot);
+                    } else if (p.awaitingResume) {
+                        p.drop(DropReason.HOLD_OVERFLOW);
+                        pool.release(slot);
+                    } else {
+                        sendSlot(p, slot);
+                        pool.release(slot);
+                    }
                 }
                 case DELIVER_AND_RECORD -> {
-                    sendSlot(p, slot);
+                    if (p.awaitingResume) {
+                        // Recorded now (the cut), delivered at the resume: a copy waits in parked.
+                        ByteBuffer f = pool.frame(slot);
+                        int len = f.remaining();
+                        tx.clear();
+                        tx.put(f).flip();
+                        park(p, pool.senderEpoch(slot), tx, 0, len, false);
+                    } else {
+                        sendSlot(p, slot);
+                    }
                     if (p.recorded.isFull()) {
                         p.recordLost++;
                         pool.release(slot);

@@ -108,15 +108,19 @@ public final class VirtualSwitch implements AutoCloseable {
 
     /**
      * The port's VM is about to pause for its cut: on a HOLD_AND_RECORD segment, frames for it wait in the switch
-     * until {@link #advanceEpoch} (which records the pre-cut ones as channel state and delivers them) or
-     * {@link #endPause}, so none is left unread in the socket of the paused VM, where it would be in neither the VM's
-     * image nor the channel state. Other policies record nothing, so there it changes nothing.
+     * until {@link #advanceEpoch} (which records the pre-cut ones as channel state) and then, coloured, until
+     * {@link #endPause} (the VM runs again), so none is left unread in the socket of the paused VM, where it would be
+     * in neither the VM's image nor the channel state, and none overflows that socket (the kernel drops datagrams
+     * beyond its buffer silently). Other policies record nothing, so there it changes nothing.
      */
     public void beginPause(PortId id) {
         run(() -> engine.beginPause(id));
     }
 
-    /** Ends a {@link #beginPause} that no cut followed (the snapshot failed): the held frames go out as usual. */
+    /**
+     * The port's VM runs again after its cut, or no cut followed a {@link #beginPause} (the snapshot failed): the
+     * frames that waited go out in arrival order. Does nothing if the port was not paused.
+     */
     public void endPause(PortId id) {
         run(() -> engine.endPause(id));
     }

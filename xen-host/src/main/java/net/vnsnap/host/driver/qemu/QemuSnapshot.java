@@ -35,8 +35,10 @@ final class QemuSnapshot {
     static final long DEFAULT_BANDWIDTH = 4L << 30;
     /** Pre-copy's final-pause target; QEMU's 300 ms default is longer than the stop baseline at these sizes. */
     static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(50);
-    /** After this long without converging, pre-copy accepts a long final pause rather than run forever. */
-    static final Duration ESCALATE_AFTER = Duration.ofSeconds(10);
+    /** After this long without converging, the host stops a live VM anyway and the rest is copied while it is paused. */
+    static final Duration STOP_AFTER = Duration.ofSeconds(5);
+    /** Dirty-bitmap rounds after which pre-copy is taken as not converging any further, and the host stops the VM. */
+    static final int STOP_AFTER_ROUNDS = 8;
     private static final Set<String> ACTIVE = Set.of("setup", "active", "pre-switchover", "device", "wait-unplug",
             "postcopy-active", "postcopy-paused", "cancelling");
 
@@ -47,22 +49,8 @@ final class QemuSnapshot {
     private final List<QmpEvent> runEvents = new CopyOnWriteArrayList<>();
     /** Released on every MIGRATION event so status polling reacts at once instead of at the next poll. */
     private final Semaphore migrationChanged = new Semaphore(0);
-    /**
-     * Live mode: QEMU pauses the VM by itself at convergence, and the cut comes only after pre-switchover and the disk
-     * overlays; frames the switch puts into the paused VM's socket meanwhile would be in neither the image nor the
-     * channel state. So the hook's beforePause runs on QEMU's STOP event, at once (set before the migration starts).
-     */
-    private volatile boolean beforePauseOnStop;
-    /** A beforePause failure, rethrown at the cut. */
-    private volatile Exception beforePauseFailure;
-    /** Runs the live-mode beforePause off QMP's reader thread (a hook may itself talk to QEMU); joined at the cut. */
-    private volatile Thread beforePauseThread;
     private final Consumer<QmpEvent> recorder = e -> {
         if ("STOP".equals(e.name()) || "RESUME".equals(e.name())) {
-            if ("STOP".equals(e.name()) && beforePauseOnStop) {
-                beforePauseOnStop = false;
-                startBeforePause();
-            }
             runEvents.add(e);
         } else if ("MIGRATION".equals(e.name())) {
             migrationChanged.release();
@@ -137,8 +125,9 @@ final class QemuSnapshot {
         startMigration();
         phase("start-save");
         resumeOnceArmed(deadline);
+        callAfterResume();
         phase("arm-and-resume");
-        JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        JsonNode done = awaitMigration(Set.of("completed"), deadline);
         phase("write-memory");
         return done;
     }
@@ -173,27 +162,83 @@ final class QemuSnapshot {
         }
     }
 
-    /** Pre-copy: QEMU pauses at convergence and waits in pre-switchover, where disks and the cut are taken. */
+    /**
+     * Pre-copy, with the host choosing the pause as in the other modes: the switch holds the VM's frames before the
+     * migration starts, the VM is copied while it runs, and once the copy has converged enough (see {@link #timeToStop})
+     * the host stops it. QEMU cannot be kept from stopping the VM by itself when a pass ends with little left, so the
+     * hold comes first: whichever stop comes first, no frame reaches the VM's backend after it unrecorded. With
+     * pause-before-switchover QEMU then waits in pre-switchover (VM paused, disks writable) for the disks and the cut.
+     */
     private JsonNode live(long deadline) throws QmpException, DriverException, HookFailure {
+        Duration limit = req.downtimeLimit() == null ? DEFAULT_DOWNTIME_LIMIT : req.downtimeLimit();
         setCapabilities(false, true);
-        setParameters(req.downtimeLimit() == null ? DEFAULT_DOWNTIME_LIMIT : req.downtimeLimit());
+        setParameters(limit);
         prepareOverlays();
+        callBeforePause();
         phase("configure");
-        beforePauseOnStop = true;
         startMigration();
-        awaitMigration(Set.of("pre-switchover"), deadline, true);
-        hostPausedNanos = System.nanoTime();
+        long started = System.nanoTime();
+        while (true) {
+            JsonNode m = pollMigration(deadline);
+            String status = m.path("status").asText("none");
+            if ("pre-switchover".equals(status)) {
+                // QEMU paused the VM itself at convergence (the frames were held already); it is our pause from here.
+                LOG.debug("{}: pre-copy converged before the host stopped the VM", vm.name());
+                hostPausedNanos = System.nanoTime();
+                break;
+            }
+            if ("completed".equals(status)) {
+                throw new QmpException("MigrationFailed", "pre-copy completed without waiting in pre-switchover");
+            }
+            if (timeToStop(m, limit, Duration.ofNanos(System.nanoTime() - started))) {
+                pauseNow();
+                break;
+            }
+            awaitChange();
+        }
         phase("pre-copy");
+        // The stop and what was left to copy with the VM paused, until QEMU waits in pre-switchover.
+        awaitMigration(Set.of("pre-switchover"), deadline);
+        phase("pause");
         switchDiskOverlays();
         phase("disk-overlays");
         callCut();
         phase("cut-hook");
         vm.qmp.execute("migrate-continue", QmpClient.args().put("state", "pre-switchover"), cfg.commandTimeout());
-        JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        JsonNode done = awaitMigration(Set.of("completed"), deadline);
         phase("final-copy");
         resumeNow();
+        callAfterResume();
         phase("resume");
         return done;
+    }
+
+    /**
+     * Whether a live pre-copy has converged enough for the host to stop the VM: what is left fits the downtime limit at
+     * the measured rate (or nothing is left), the copy has gone round {@link #STOP_AFTER_ROUNDS} times, or it has run
+     * {@link #STOP_AFTER}. Everything left is copied after the stop, so a late stop costs pause time, never correctness.
+     *
+     * @param m       a query-migrate answer
+     * @param limit   the downtime the pause should stay within
+     * @param elapsed time since the migration started
+     */
+    static boolean timeToStop(JsonNode m, Duration limit, Duration elapsed) {
+        if (!"active".equals(m.path("status").asText())) {
+            return false;
+        }
+        JsonNode ram = m.path("ram");
+        if (ram.path("total").asLong() <= 0) {
+            return false;
+        }
+        if (elapsed.compareTo(STOP_AFTER) >= 0 || ram.path("dirty-sync-count").asLong() >= STOP_AFTER_ROUNDS) {
+            return true;
+        }
+        if (ram.path("transferred").asLong() <= 0) {
+            return false;
+        }
+        // mbps is megabits per second; a limit of L ms moves mbps * 1e6 / 8 * L / 1000 bytes.
+        double bytesInLimit = ram.path("mbps").asDouble() * 125.0 * limit.toMillis();
+        return ram.path("remaining").asLong() <= bytesInLimit;
     }
 
     /** The save-with-the-VM-paused baseline (virsh save / xl save -c). */
@@ -211,11 +256,12 @@ final class QemuSnapshot {
         callCut();
         phase("cut-hook");
         startMigration();
-        JsonNode done = awaitMigration(Set.of("completed"), deadline, false);
+        JsonNode done = awaitMigration(Set.of("completed"), deadline);
         phase("write-memory");
         switchDiskOverlays();
         phase("disk-overlays");
         resumeNow();
+        callAfterResume();
         phase("resume");
         return done;
     }
@@ -359,19 +405,6 @@ final class QemuSnapshot {
         }
     }
 
-    private void startBeforePause() {
-        Thread t = new Thread(() -> {
-            try {
-                req.cut().beforePause(vm.name());
-            } catch (Exception x) {
-                beforePauseFailure = x;
-            }
-        }, "before-pause-" + vm.name());
-        t.setDaemon(true);
-        beforePauseThread = t;
-        t.start();
-    }
-
     private void callBeforePause() throws HookFailure {
         try {
             req.cut().beforePause(vm.name());
@@ -380,20 +413,15 @@ final class QemuSnapshot {
         }
     }
 
+    private void callAfterResume() {
+        try {
+            req.cut().afterResume(vm.name());
+        } catch (Exception e) {
+            LOG.warn("{}: the cut hook failed after the resume: {}", vm.name(), e.getMessage());
+        }
+    }
+
     private void callCut() throws HookFailure {
-        beforePauseOnStop = false;
-        Thread t = beforePauseThread;
-        if (t != null) {
-            try {
-                t.join(cfg.commandTimeout().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HookFailure("interrupted while the cut hook ran at the pause", e);
-            }
-        }
-        if (beforePauseFailure != null) {
-            throw new HookFailure("the cut hook failed at the pause: " + beforePauseFailure.getMessage(), beforePauseFailure);
-        }
         Instant paused = firstEvent("STOP", Instant.MIN).map(QmpEvent::timestamp).orElse(Instant.now());
         try {
             req.cut().atCut(vm.name(), paused);
@@ -402,44 +430,59 @@ final class QemuSnapshot {
         }
     }
 
-    /** Polls query-migrate until a target status, reporting progress; pre-copy escalates its downtime limit if stuck. */
-    private JsonNode awaitMigration(Set<String> targets, long deadline, boolean mayEscalate) throws QmpException {
-        long escalateAt = System.nanoTime() + ESCALATE_AFTER.toNanos();
-        boolean escalated = false;
+    /** Polls query-migrate until a target status, reporting progress. */
+    private JsonNode awaitMigration(Set<String> targets, long deadline) throws QmpException {
         while (true) {
-            JsonNode m = vm.qmp.execute("query-migrate", null, cfg.commandTimeout());
+            JsonNode m = queryMigration();
             String status = m.path("status").asText("none");
-            JsonNode ram = m.path("ram");
-            if (!ram.isMissingNode()) {
-                req.progress().progress(vm.name(), ram.path("transferred").asLong(), ram.path("total").asLong(), status);
-            }
-            if ("failed".equals(status) || "cancelled".equals(status)) {
-                throw new QmpException("MigrationFailed", "saving memory " + status + ": "
-                        + m.path("error-desc").asText("no reason given") + "; QEMU: " + vm.qemuLogTail());
-            }
             if (targets.contains(status)) {
                 if (!"completed".equals(status) || m.path("total-time").asLong() > 0 || System.nanoTime() > deadline) {
                     return m;
                 }
             }
-            if (!vm.process.isAlive()) {
-                throw new QmpException("Closed", "QEMU exited during the snapshot: " + vm.qemuLogTail());
-            }
-            long now = System.nanoTime();
-            if (now > deadline) {
-                throw new QmpException("Timeout", "snapshot did not finish within " + req.timeout().toSeconds() + " s (status " + status + ")");
-            }
-            if (mayEscalate && !escalated && now > escalateAt) {
-                escalated = true;
-                LOG.info("{}: pre-copy has not converged after {} s; allowing a 5 s final pause", vm.name(), ESCALATE_AFTER.toSeconds());
-                vm.qmp.execute("migrate-set-parameters", QmpClient.args().put("downtime-limit", 5000), cfg.commandTimeout());
-            }
-            try {
-                migrationChanged.tryAcquire(20, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new QmpException("Closed", "interrupted while waiting for the snapshot", e);
-            }
+            checkAliveAndOnTime(status, deadline);
+            awaitChange();
+        }
+    }
+
+    /** One query-migrate during a wait: {@link #queryMigration}, then QEMU's exit or the deadline end the snapshot. */
+    private JsonNode pollMigration(long deadline) throws QmpException {
+        JsonNode m = queryMigration();
+        checkAliveAndOnTime(m.path("status").asText("none"), deadline);
+        return m;
+    }
+
+    /** One query-migrate: reports progress; a failed or cancelled migration ends the snapshot. */
+    private JsonNode queryMigration() throws QmpException {
+        JsonNode m = vm.qmp.execute("query-migrate", null, cfg.commandTimeout());
+        String status = m.path("status").asText("none");
+        JsonNode ram = m.path("ram");
+        if (!ram.isMissingNode()) {
+            req.progress().progress(vm.name(), ram.path("transferred").asLong(), ram.path("total").asLong(), status);
+        }
+        if ("failed".equals(status) || "cancelled".equals(status)) {
+            throw new QmpException("MigrationFailed", "saving memory " + status + ": "
+                    + m.path("error-desc").asText("no reason given") + "; QEMU: " + vm.qemuLogTail());
+        }
+        return m;
+    }
+
+    private void checkAliveAndOnTime(String status, long deadline) throws QmpException {
+        if (!vm.process.isAlive()) {
+            throw new QmpException("Closed", "QEMU exited during the snapshot: " + vm.qemuLogTail());
+        }
+        if (System.nanoTime() > deadline) {
+            throw new QmpException("Timeout", "snapshot did not finish within " + req.timeout().toSeconds() + " s (status " + status + ")");
+        }
+    }
+
+    /** Waits for the next MIGRATION event, or 20 ms. */
+    private void awaitChange() throws QmpException {
+        try {
+            migrationChanged.tryAcquire(20, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QmpException("Closed", "interrupted while waiting for the snapshot", e);
         }
     }
 
