@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
+import net.vnsnap.host.access.NoCloudSeed;
+import net.vnsnap.host.access.SeedImageWriter;
 import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostException.Reason;
@@ -37,8 +39,6 @@ import net.vnsnap.host.api.HostSnapshot;
 import net.vnsnap.host.api.PartFile;
 import net.vnsnap.host.api.PrepareResult;
 import net.vnsnap.host.api.SegmentSpec;
-import net.vnsnap.host.access.NoCloudSeed;
-import net.vnsnap.host.access.SeedImageWriter;
 import net.vnsnap.host.api.SnapshotPart;
 import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.SnapshotProgress;
@@ -120,7 +120,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         /** The overlay the agent created for the VM's image disk, deleted with the VM unless a snapshot froze it. */
         final Path ownOverlay;
         /** The NoCloud seed image the agent wrote for a cloud image's VM, or null; deleted like {@link #ownOverlay}. */
-        Path ownSeed;
+        final Path ownSeed;
         /** Restored and not yet resumed: its ports hold traffic until {@link #resumeRestored}. */
         boolean awaitingResume;
         /** Paused by the AM: snapshot clean-up must not resume it. */
@@ -134,6 +134,11 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         List<GuestUser> pendingUsers;
 
         VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay, int sshPort) {
+            this(name, slice, ports, restoredFrom, ownOverlay, null, sshPort);
+        }
+
+        VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay, Path ownSeed, int sshPort) {
+            this.ownSeed = ownSeed;
             this.name = name;
             this.slice = slice;
             this.ports = new ArrayList<>(ports);
@@ -474,9 +479,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             synchronized (lock) {
                 creating.remove(request.name());
                 if (created) {
-                    VmEntry entry = new VmEntry(request.name(), request.slice(), bindings, "", overlay, sshPort);
-                    entry.ownSeed = seed;
-                    vms.put(request.name(), entry);
+                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay, seed, sshPort));
                 } else {
                     bindings.forEach(this::unbindPort);
                     releaseSshPort(sshPort);
@@ -1469,7 +1472,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     e.awaitingResume = true;
                     List<GuestUser> latest = latestUsers.get(vm);
                     GuestAccess restored = v.spec().access();
-                    if (e.sshPort != 0 && latest != null && restored != null && !latest.equals(restored.users())) {
+                    // A cloud image VM keeps the users of its seed (guest-access.md), so no newer list is held for it.
+                    boolean seeded = v.spec().disks().stream().anyMatch(d -> d.id().equals(SEED_DISK) && d.readOnly());
+                    if (e.sshPort != 0 && latest != null && restored != null && !seeded && !latest.equals(restored.users())) {
                         e.pendingUsers = latest;
                     }
                     vms.put(vm, e);
