@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
+import net.vnsnap.host.access.NoCloudSeed;
+import net.vnsnap.host.access.SeedImageWriter;
 import net.vnsnap.host.api.HostAgent;
 import net.vnsnap.host.api.HostException;
 import net.vnsnap.host.api.HostException.Reason;
@@ -97,6 +99,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
     private static final Pattern PART_PATH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}");
     /** The control NIC's device id: the NIC carrying the SSH forward of a VM with guest access. */
     static final String CONTROL_NIC = "ctl";
+    /** The disk id of a cloud image's NoCloud seed drive (read-only, after the image disk). */
+    static final String SEED_DISK = "cidata";
     /** The guest port the SSH forward targets. */
     private static final int GUEST_SSH_PORT = 22;
     /** A cut instant further ahead than this is a coordinator bug, not a plan. */
@@ -115,6 +119,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         final String restoredFrom;
         /** The overlay the agent created for the VM's image disk, deleted with the VM unless a snapshot froze it. */
         final Path ownOverlay;
+        /** The NoCloud seed image the agent wrote for a cloud image's VM, or null; deleted like {@link #ownOverlay}. */
+        final Path ownSeed;
         /** Restored and not yet resumed: its ports hold traffic until {@link #resumeRestored}. */
         boolean awaitingResume;
         /** Paused by the AM: snapshot clean-up must not resume it. */
@@ -128,6 +134,11 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         List<GuestUser> pendingUsers;
 
         VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay, int sshPort) {
+            this(name, slice, ports, restoredFrom, ownOverlay, null, sshPort);
+        }
+
+        VmEntry(String name, String slice, List<PortBinding> ports, String restoredFrom, Path ownOverlay, Path ownSeed, int sshPort) {
+            this.ownSeed = ownSeed;
             this.name = name;
             this.slice = slice;
             this.ports = new ArrayList<>(ports);
@@ -388,7 +399,8 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         if (request.memoryMiB() < 16 || request.vcpus() < 1) {
             throw new HostException(Reason.BAD_REQUEST, "a VM needs at least 16 MiB and 1 vCPU");
         }
-        String cmdline = cmdline(image, request);
+        // A disk-booted image has no kernel command line: its guest settings are not delivered (docs/guest-access.md).
+        String cmdline = image.bootsFromDisk() ? "" : cmdline(image, request);
         GuestAccess access;
         try {
             access = request.users() == null ? null : new GuestAccess(request.users());
@@ -436,6 +448,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
         // Phase 2, without the lock: disk overlay and QEMU start (can take seconds).
         Path overlay = null;
+        Path seed = null;
         boolean created = false;
         try {
             List<DiskSpec> disks = new ArrayList<>();
@@ -443,8 +456,14 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 overlay = createOverlay(request.name(), image.disk());
                 disks.add(new DiskSpec("disk0", overlay, "qcow2"));
             }
-            VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(),
-                    new BootSource.Kernel(image.kernel(), image.initrd(), cmdline), disks, nics, access);
+            if (image.cloudInit()) {
+                long now = timing.clock().millis();
+                seed = settings.diskDirectory().resolve(request.name() + "-" + now + "-seed.iso").toAbsolutePath();
+                writeSeed(seed, seedFor(request, nics, access, now));
+                disks.add(new DiskSpec(SEED_DISK, seed, "raw", true));
+            }
+            BootSource boot = image.bootsFromDisk() ? new BootSource.Disk() : new BootSource.Kernel(image.kernel(), image.initrd(), cmdline);
+            VmSpec spec = new VmSpec(request.name(), request.memoryMiB(), request.vcpus(), boot, disks, nics, access);
             driver.create(spec);
             try {
                 driver.start(spec.name());
@@ -460,7 +479,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             synchronized (lock) {
                 creating.remove(request.name());
                 if (created) {
-                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay, sshPort));
+                    vms.put(request.name(), new VmEntry(request.name(), request.slice(), bindings, "", overlay, seed, sshPort));
                 } else {
                     bindings.forEach(this::unbindPort);
                     releaseSshPort(sshPort);
@@ -468,11 +487,53 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             }
             if (!created) {
                 deleteQuietly(overlay);
+                deleteQuietly(seed);
             }
         }
         LOG.info("created VM {} of slice {} ({} MiB, image {}, {} NICs)", request.name(), request.slice(), request.memoryMiB(),
                 request.image(), request.nics().size());
         return vm(request.name());
+    }
+
+    /**
+     * The NoCloud seed of a new VM of a cloud image: host name from the VM name, a fresh instance id (so cloud-init
+     * runs its per-instance modules, users among them, on this VM's first boot), the users (none when the request
+     * has none), and the NICs by MAC: experiment NICs with their address, the control NIC by DHCP.
+     */
+    static NoCloudSeed seedFor(VmRequest request, List<NicSpec> nics, GuestAccess access, long nowMillis) throws HostException {
+        List<NoCloudSeed.Interface> ifs = new ArrayList<>();
+        Map<String, String> ips = new java.util.HashMap<>();
+        request.nics().forEach(n -> ips.put(n.id(), n.ip() == null || n.ip().isBlank() ? null : n.ip().strip()));
+        try {
+            int i = 0;
+            for (NicSpec n : nics) {
+                boolean control = n.id().equals(CONTROL_NIC) && n.attachment() instanceof NetworkAttachment.HostForward;
+                String name = control ? CONTROL_NIC : n.id().matches("[a-z][a-z0-9]{0,14}") && !n.id().equals(CONTROL_NIC) ? n.id() : "nic" + i;
+                ifs.add(new NoCloudSeed.Interface(name, n.mac(), control, control ? null : ips.get(n.id())));
+                i++;
+            }
+            String iid = "vnsnap-" + request.name() + "-" + Long.toString(nowMillis, 36);
+            return new NoCloudSeed(iid, NoCloudSeed.hostnameFor(request.name()), access == null ? List.of() : access.users(), ifs);
+        } catch (IllegalArgumentException e) {
+            throw new HostException(Reason.BAD_REQUEST, "cloud-init seed of " + request.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeSeed(Path target, NoCloudSeed seed) throws DriverException {
+        try {
+            new SeedImageWriter().write(seed, target);
+        } catch (SeedImageWriter.SeedImageException e) {
+            throw new DriverException(e.getMessage(), e);
+        }
+    }
+
+    /** True for a VM that got a NoCloud seed (its spec has the read-only seed drive); checked on the driver's spec. */
+    private boolean hasSeed(String vm) {
+        try {
+            return driver.spec(vm).disks().stream().anyMatch(d -> d.id().equals(SEED_DISK) && d.readOnly());
+        } catch (DriverException e) {
+            return false;
+        }
     }
 
     /** The image's command line plus the guest's name, first address and settings, as the test guest's /init reads them. */
@@ -693,6 +754,11 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         } catch (IllegalArgumentException x) {
             throw new HostException(Reason.BAD_REQUEST, "users of " + name + ": " + x.getMessage());
         }
+        if (hasSeed(name)) {
+            // cloud-init reads the seed only at boot, creates users once per instance id, and these VMs never reboot.
+            throw new HostException(Reason.UNSUPPORTED_MODE, "VM " + name + " runs a cloud image: cloud-init applied its users at boot "
+                    + "from the NoCloud seed and reads no later list; the users given at creation stay (docs/guest-access.md)");
+        }
         synchronized (lock) {
             if (e.awaitingResume || e.pausedByCaller) {
                 // The guest applies lists only while it runs: keep this one for the resume.
@@ -721,6 +787,10 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             e.pendingUsers = null;
         }
         if (pending == null) {
+            return;
+        }
+        if (hasSeed(e.name)) {
+            LOG.info("VM {} runs a cloud image: the newer user list is not sent (cloud-init reads users only at boot)", e.name);
             return;
         }
         try {
@@ -783,6 +853,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         // Only the agent's own overlay, and only while it is still the VM's top image (no snapshot froze it).
         if (e.ownOverlay != null && active.contains(e.ownOverlay)) {
             deleteQuietly(e.ownOverlay);
+        }
+        if (e.ownSeed != null && active.contains(e.ownSeed)) {
+            deleteQuietly(e.ownSeed);
         }
         LOG.info("destroyed VM {}", name);
     }
@@ -1406,7 +1479,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                     e.awaitingResume = true;
                     List<GuestUser> latest = latestUsers.get(vm);
                     GuestAccess restored = v.spec().access();
-                    if (e.sshPort != 0 && latest != null && restored != null && !latest.equals(restored.users())) {
+                    // A cloud image VM keeps the users of its seed (guest-access.md), so no newer list is held for it.
+                    boolean seeded = v.spec().disks().stream().anyMatch(d -> d.id().equals(SEED_DISK) && d.readOnly());
+                    if (e.sshPort != 0 && latest != null && restored != null && !seeded && !latest.equals(restored.users())) {
                         e.pendingUsers = latest;
                     }
                     vms.put(vm, e);

@@ -39,7 +39,7 @@ import net.vnsnap.host.agent.ImageSpec;
  * @param qemuImg          {@code qemu.img}
  * @param qemuAccelerator  {@code qemu.accel}
  * @param qemuMachine      {@code qemu.machine}
- * @param images           {@code image.<name>.kernel|initrd|cmdline|disk}
+ * @param images           {@code image.<name>.kernel|initrd|cmdline|disk|boot|cloudinit}
  * @param maxVms           {@code vm.max}
  * @param vmHost           {@code vm.host}
  * @param vmPortFirst      first of {@code vm.ports}
@@ -98,7 +98,7 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
             "hypervisor", "qemu.binary", "qemu.img", "qemu.accel", "qemu.machine", "vm.max", "vm.host", "vm.ports", "shutdown.vms",
             "snapshot.commit.grace.ms", "snapshot.timeout.s", "rpc.threads", "ssh.address", "ssh.bind", "ssh.ports", "xen.type",
             "xen.console.dir", "xen.log.level");
-    private static final Pattern IMAGE_KEY = Pattern.compile("image\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(kernel|initrd|cmdline|disk)");
+    private static final Pattern IMAGE_KEY = Pattern.compile("image\\.([A-Za-z0-9][A-Za-z0-9_-]*)\\.(kernel|initrd|cmdline|disk|boot|cloudinit)");
     private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public HostConfig {
@@ -236,25 +236,47 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
             }
             Matcher m = IMAGE_KEY.matcher(k);
             if (!m.matches()) {
-                throw new ConfigException(where + ": bad image key '" + k + "'; use image.<name>.kernel|initrd|cmdline|disk");
+                throw new ConfigException(where + ": bad image key '" + k + "'; use image.<name>.kernel|initrd|cmdline|disk|boot|cloudinit");
             }
             parts.computeIfAbsent(m.group(1), n -> new LinkedHashMap<>()).put(m.group(2), p.getProperty(k).strip());
         }
         Map<String, ImageSpec> out = new LinkedHashMap<>();
         for (Map.Entry<String, Map<String, String>> e : parts.entrySet()) {
             Map<String, String> v = e.getValue();
-            if (!v.containsKey("kernel")) {
-                throw new ConfigException(where + ": image '" + e.getKey() + "' has no image." + e.getKey() + ".kernel");
+            String name = e.getKey();
+            String boot = v.getOrDefault("boot", "kernel");
+            if (!boot.equals("kernel") && !boot.equals("disk")) {
+                throw new ConfigException(where + ": image." + name + ".boot must be kernel or disk, got '" + boot + "'");
             }
-            Path kernel = r.resolve(v.get("kernel"));
+            String ci = v.getOrDefault("cloudinit", "false").toLowerCase(Locale.ROOT);
+            if (!ci.equals("true") && !ci.equals("false")) {
+                throw new ConfigException(where + ": image." + name + ".cloudinit must be true or false, got '" + ci + "'");
+            }
+            boolean fromDisk = boot.equals("disk");
+            if (fromDisk) {
+                for (String k : List.of("kernel", "initrd", "cmdline")) {
+                    if (v.containsKey(k)) {
+                        throw new ConfigException(where + ": image '" + name + "' boots from its disk (boot=disk), so image." + name + "."
+                                + k + " does not apply");
+                    }
+                }
+                if (!v.containsKey("disk")) {
+                    throw new ConfigException(where + ": image '" + name + "' boots from its disk (boot=disk) but has no image." + name + ".disk");
+                }
+            } else if (!v.containsKey("kernel")) {
+                throw new ConfigException(where + ": image '" + name + "' has no image." + name + ".kernel (or set image." + name
+                        + ".boot=disk for a disk-booted cloud image)");
+            }
+            Path kernel = fromDisk ? null : r.resolve(v.get("kernel"));
             Path initrd = v.containsKey("initrd") ? r.resolve(v.get("initrd")) : null;
             Path disk = v.containsKey("disk") ? r.resolve(v.get("disk")) : null;
             for (Path f : new Path[] {kernel, initrd, disk}) {
                 if (f != null && !Files.isRegularFile(f)) {
-                    throw new ConfigException(where + ": image '" + e.getKey() + "': file " + f + " does not exist");
+                    throw new ConfigException(where + ": image '" + name + "': file " + f + " does not exist");
                 }
             }
-            out.put(e.getKey(), new ImageSpec(e.getKey(), kernel, initrd, v.getOrDefault("cmdline", defaultCmdline), disk));
+            out.put(name, new ImageSpec(name, kernel, initrd, fromDisk ? "" : v.getOrDefault("cmdline", defaultCmdline), disk,
+                    ci.equals("true")));
         }
         return out;
     }

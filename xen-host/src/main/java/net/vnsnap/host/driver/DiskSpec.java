@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
  * @param id     the device's identifier, stable across snapshots (e.g. "disk0")
  * @param image  the image the VM writes to
  * @param format "qcow2" or "raw"; snapshots need the active layer to be qcow2-capable
+ * @param readOnly the guest sees a read-only disk (e.g. a cloud-init seed); snapshots treat it like any disk
  */
-public record DiskSpec(String id, Path image, String format) {
+public record DiskSpec(String id, Path image, String format, boolean readOnly) {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
     public DiskSpec {
@@ -25,7 +26,12 @@ public record DiskSpec(String id, Path image, String format) {
         }
     }
 
+    /** A disk the guest may write. */
+    public DiskSpec(String id, Path image, String format) {
+        this(id, image, format, false);
+    }
+
     public DiskSpec withImage(Path newImage, String newFormat) {
-        return new DiskSpec(id, newImage, newFormat);
+        return new DiskSpec(id, newImage, newFormat, readOnly);
     }
 }

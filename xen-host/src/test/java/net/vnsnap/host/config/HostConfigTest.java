@@ -109,6 +109,28 @@ class HostConfigTest {
                 .contains("cannot read configuration"));
     }
 
+    @Test
+    void cloudImagesBootFromTheirDiskAndMayCarryASeed() throws Exception {
+        Files.write(tmp.resolve("debian.qcow2"), new byte[1]);
+        Files.write(tmp.resolve("vmlinux"), new byte[1]);
+        HostConfig c = HostConfig.parse(props(minimal() + "image.deb.disk=debian.qcow2\nimage.deb.boot=disk\nimage.deb.cloudinit=true\n"
+                + "image.k.kernel=vmlinux\nimage.k.cloudinit=TRUE\nimage.plain.kernel=vmlinux\n"), tmp, "t");
+        var deb = c.images().get("deb");
+        assertTrue(deb.bootsFromDisk() && deb.cloudInit(), deb.toString());
+        assertNull(deb.kernel());
+        assertEquals(tmp.resolve("debian.qcow2"), deb.disk());
+        assertTrue(!c.images().get("k").bootsFromDisk() && c.images().get("k").cloudInit());
+        assertTrue(!c.images().get("plain").cloudInit());
+        assertTrue(fails(minimal() + "image.d.boot=disk\n").contains("boots from its disk (boot=disk) but has no image.d.disk"));
+        assertTrue(fails(minimal() + "image.d.boot=disk\nimage.d.disk=debian.qcow2\nimage.d.kernel=vmlinux\n")
+                .contains("image.d.kernel does not apply"));
+        assertTrue(fails(minimal() + "image.d.boot=cdrom\nimage.d.disk=debian.qcow2\n").contains("image.d.boot must be kernel or disk"));
+        assertTrue(fails(minimal() + "image.d.boot=disk\nimage.d.disk=debian.qcow2\nimage.d.cloudinit=yes\n")
+                .contains("image.d.cloudinit must be true or false"));
+        assertTrue(fails(minimal() + "image.d.boot=disk\nimage.d.disk=missing.qcow2\n").contains("does not exist"));
+        assertTrue(fails(minimal() + "image.d.kind=cloud\n").contains("bad image key"));
+    }
+
     private String fails(String text) throws Exception {
         return assertThrows(ConfigException.class, () -> HostConfig.parse(props(text), tmp, "test.properties")).getMessage();
     }

@@ -37,6 +37,19 @@ class VmSpecJsonTest {
     }
 
     @Test
+    void roundTripsADiskBootedSpecWithAReadOnlySeedAndReadsOldDisksAsWritable() {
+        VmSpec spec = new VmSpec("vm3", 256, 1, new BootSource.Disk(), List.of(new DiskSpec("disk0", Path.of("/d/a.qcow2"), "qcow2"),
+                new DiskSpec("cidata", Path.of("/d/seed.iso"), "raw", true)), List.of());
+        VmSpec back = VmSpecJson.fromJson(VmSpecJson.toJson(spec));
+        assertEquals(spec, back);
+        assertEquals(List.of(false, true), back.disks().stream().map(DiskSpec::readOnly).toList());
+        assertEquals(true, back.disks().get(1).withImage(Path.of("/r/o.qcow2"), "qcow2").readOnly(), "an overlay keeps the flag");
+        String old = "{\"name\":\"vm3\",\"memoryMiB\":128,\"vcpus\":1,\"boot\":{\"type\":\"disk\"},"
+                + "\"disks\":[{\"id\":\"disk0\",\"image\":\"/d/a.qcow2\",\"format\":\"qcow2\"}],\"nics\":[]}";
+        assertEquals(false, VmSpecJson.fromJson(old).disks().get(0).readOnly());
+    }
+
+    @Test
     void rejectsInvalidSpecs() {
         assertThrows(IllegalArgumentException.class, () -> VmSpecJson.fromJson("{\"name\":\"bad name\"}"));
         assertThrows(IllegalArgumentException.class, () -> new NicSpec("net0", "not-a-mac", NetworkAttachment.UdpTunnel.directPair(1)[0]));

@@ -90,11 +90,18 @@ final class QemuCommandLine {
         return a;
     }
 
-    /** JSON syntax needs no comma escaping in file names. */
+    /**
+     * JSON syntax needs no comma escaping in file names. A read-only disk opens both nodes read-only, and
+     * virtio-blk then reports the disk read-only to the guest.
+     */
     private static ObjectNode blockdev(DiskSpec d) {
         ObjectNode file = JSON.createObjectNode().put("driver", "file").put("filename", d.image().toAbsolutePath().toString())
                 .put("node-name", d.id() + "-file");
         ObjectNode fmt = JSON.createObjectNode().put("driver", d.format()).put("node-name", d.id());
+        if (d.readOnly()) {
+            file.put("read-only", true);
+            fmt.put("read-only", true);
+        }
         fmt.set("file", file);
         return fmt;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import net.vnsnap.host.driver.BootSource;
+import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.GuestAccess;
 import net.vnsnap.host.driver.NetworkAttachment;
 import net.vnsnap.host.driver.NicSpec;
@@ -17,6 +18,18 @@ class QemuCommandLineTest {
     private final QemuConfig cfg = QemuConfig.defaults(Path.of("/run/x"));
     private final QemuInstancePaths paths = new QemuInstancePaths(Path.of("/run/x/vm.1"));
     private final VmSpec plain = new VmSpec("vm", 128, 1, new BootSource.Kernel(Path.of("/k"), null, ""), List.of(), List.of());
+
+    @Test
+    void readOnlyDisksOpenBothBlockNodesReadOnly() {
+        VmSpec spec = plain.withDisk(new DiskSpec("disk0", Path.of("/d/a.qcow2"), "qcow2"))
+                .withDisk(new DiskSpec("cidata", Path.of("/d/seed.iso"), "raw", true));
+        List<String> a = QemuCommandLine.build(cfg, spec, paths, false);
+        assertTrue(a.contains("{\"driver\":\"qcow2\",\"node-name\":\"disk0\",\"file\":{\"driver\":\"file\","
+                + "\"filename\":\"/d/a.qcow2\",\"node-name\":\"disk0-file\"}}"), a.toString());
+        assertTrue(a.contains("{\"driver\":\"raw\",\"node-name\":\"cidata\",\"read-only\":true,\"file\":{\"driver\":\"file\","
+                + "\"filename\":\"/d/seed.iso\",\"node-name\":\"cidata-file\",\"read-only\":true}}"), a.toString());
+        assertTrue(a.indexOf("virtio-blk-pci,drive=disk0,id=disk0-dev") < a.indexOf("virtio-blk-pci,drive=cidata,id=cidata-dev"));
+    }
 
     @Test
     void controlNicIsRestrictedUserNetworkingWithTheForward() {
