@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.host.api.VmInfo;
 
@@ -22,11 +23,11 @@ import net.vnsnap.host.api.VmInfo;
  */
 final class GuestWorkload {
 
-    static final Pattern UDP_TX = Pattern.compile("udp-tx (\\d+)");
-    static final Pattern UDP_RX = Pattern.compile("udp-rx (\\d+) received=(\\d+) lost=(\\d+)");
-    static final Pattern UDP_GAP = Pattern.compile("udp-gap expected=(\\d+) got=(\\d+)");
-    static final Pattern TCP_TX = Pattern.compile("tcp-tx (\\d+) sum=([0-9a-f]+)");
-    static final Pattern TCP_RX = Pattern.compile("tcp-rx (\\d+) sum=([0-9a-f]+) gaps=(\\d+) bad=(\\d+)");
+    static final Pattern UDP_TX = Consistency.UDP_TX;
+    static final Pattern UDP_RX = Consistency.UDP_RX;
+    static final Pattern UDP_GAP = Consistency.UDP_GAP;
+    static final Pattern TCP_TX = Consistency.TCP_TX;
+    static final Pattern TCP_RX = Consistency.TCP_RX;
 
     /** The nodes of the example request and their experiment addresses. */
     static final Map<String, String> ADDRESSES = Map.of("vm1", "10.10.1.1", "vm2", "10.10.1.2", "vm3", "10.10.1.3");

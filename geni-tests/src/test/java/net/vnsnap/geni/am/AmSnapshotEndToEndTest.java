@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import net.vnsnap.certs.rpc.SecureXmlRpcClient;
-import net.vnsnap.geni.slice.Consistency;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.LocalTestbed;
@@ -74,8 +74,8 @@ class AmSnapshotEndToEndTest {
     static final String SLICE = "snapam";
     /** vm1 and vm2 on hostd1, vm3 on hostd2: every flow below crosses the hosts. */
     static final Map<String, String> PLACEMENT = placement();
-    static final Pattern UDP_RX = Pattern.compile("udp-rx (\\d+) received=(\\d+) lost=(\\d+)");
-    static final Pattern TCP_RX = Pattern.compile("tcp-rx (\\d+) sum=([0-9a-f]+) gaps=(\\d+) bad=(\\d+)");
+    static final Pattern UDP_RX = Consistency.UDP_RX;
+    static final Pattern TCP_RX = Consistency.TCP_RX;
     static final int TCP_EVERY = 20;
     static final Duration WAIT = Duration.ofSeconds(180);
     static final int BUSY_STATES_MAX = 400;

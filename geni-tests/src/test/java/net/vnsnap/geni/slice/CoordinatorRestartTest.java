@@ -15,6 +15,7 @@ import net.vnsnap.am.snapshot.Resolution;
 import net.vnsnap.am.snapshot.SliceSnapshotRequest;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
 import net.vnsnap.am.snapshot.SnapshotHandle;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.TwoHostTestbed;

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.TwoHostTestbed;

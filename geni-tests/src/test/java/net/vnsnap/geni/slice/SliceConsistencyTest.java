@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import net.vnsnap.am.catalog.sqlite.SqliteSnapshotCatalog;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.TwoHostTestbed;

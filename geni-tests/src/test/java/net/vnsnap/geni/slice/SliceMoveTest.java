@@ -11,6 +11,7 @@ import java.util.Map;
 import net.vnsnap.am.catalog.sqlite.SqliteSnapshotCatalog;
 import net.vnsnap.am.snapshot.RestoreReport;
 import net.vnsnap.am.snapshot.SnapshotCoordinator;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.TwoHostTestbed;
 import net.vnsnap.host.api.VmInfo;

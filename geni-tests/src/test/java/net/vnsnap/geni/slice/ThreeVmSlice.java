@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import net.vnsnap.am.snapshot.RestoreReport;
+import net.vnsnap.geni.testbed.Consistency;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.TwoHostTestbed;
 import net.vnsnap.host.api.HostAgent;
@@ -25,11 +26,11 @@ final class ThreeVmSlice {
 
     static final Map<String, List<String>> PLACEMENT = Map.of("hostd1", List.of("vm1", "vm2"), "hostd2", List.of("vm3"));
     static final List<String> VMS = List.of("vm1", "vm2", "vm3");
-    static final Pattern UDP_TX = Pattern.compile("udp-tx (\\d+)");
-    static final Pattern UDP_RX = Pattern.compile("udp-rx (\\d+) received=(\\d+) lost=(\\d+)");
-    static final Pattern UDP_GAP = Pattern.compile("udp-gap expected=(\\d+) got=(\\d+)");
-    static final Pattern TCP_TX = Pattern.compile("tcp-tx (\\d+) sum=([0-9a-f]+)");
-    static final Pattern TCP_RX = Pattern.compile("tcp-rx (\\d+) sum=([0-9a-f]+) gaps=(\\d+) bad=(\\d+)");
+    static final Pattern UDP_TX = Consistency.UDP_TX;
+    static final Pattern UDP_RX = Consistency.UDP_RX;
+    static final Pattern UDP_GAP = Consistency.UDP_GAP;
+    static final Pattern TCP_TX = Consistency.TCP_TX;
+    static final Pattern TCP_RX = Consistency.TCP_RX;
     static final Duration BOOT = Duration.ofSeconds(180);
 
     /**

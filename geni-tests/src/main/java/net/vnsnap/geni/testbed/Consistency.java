@@ -1,4 +1,4 @@
-package net.vnsnap.geni.slice;
+package net.vnsnap.geni.testbed;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -9,13 +9,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
-import net.vnsnap.geni.testbed.GuestConsole;
+import java.util.regex.Pattern;
 
 /**
- * Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut.
- * Public for the AM suites (net.vnsnap.geni.am), which check slices restored through the AM the same way.
+ * Reads a restored run's workload logs, and the original run's, and lists every way they show an inconsistent cut;
+ * the one set of rules the slice suites, the AM suites and the slice demo check restored slices with.
  */
 public final class Consistency {
+
+    /** What the guest tools udpseq and tcpstream log on the console, one line per event. */
+    public static final Pattern UDP_TX = Pattern.compile("udp-tx (\\d+)");
+    public static final Pattern UDP_RX = Pattern.compile("udp-rx (\\d+) received=(\\d+) lost=(\\d+)");
+    public static final Pattern UDP_GAP = Pattern.compile("udp-gap expected=(\\d+) got=(\\d+)");
+    public static final Pattern TCP_TX = Pattern.compile("tcp-tx (\\d+) sum=([0-9a-f]+)");
+    public static final Pattern TCP_RX = Pattern.compile("tcp-rx (\\d+) sum=([0-9a-f]+) gaps=(\\d+) bad=(\\d+)");
 
     private Consistency() {
     }
@@ -60,17 +67,17 @@ public final class Consistency {
      */
     public static Udp udp(String direction, GuestConsole originalSender, GuestConsole sender, GuestConsole receiver, Duration wait)
             throws IOException, InterruptedException {
-        long firstTx = Long.parseLong(sender.await(ThreeVmSlice.UDP_TX, 0, 0, wait).group(1));
-        receiver.await(ThreeVmSlice.UDP_RX, 0, firstTx + 20, wait);
+        long firstTx = Long.parseLong(sender.await(UDP_TX, 0, 0, wait).group(1));
+        receiver.await(UDP_RX, 0, firstTx + 20, wait);
         List<String> bad = new ArrayList<>();
-        for (Matcher g : receiver.matches(ThreeVmSlice.UDP_GAP, 0)) {
+        for (Matcher g : receiver.matches(UDP_GAP, 0)) {
             long expected = Long.parseLong(g.group(1));
             long got = Long.parseLong(g.group(2));
             bad.add(got < expected
                     ? direction + ": duplicate/orphan, the restored receiver expected " + expected + " but got " + got
                     : direction + ": lost " + (got - expected) + " datagram(s) from " + expected + " to " + (got - 1));
         }
-        List<Matcher> rx = receiver.matches(ThreeVmSlice.UDP_RX, 0);
+        List<Matcher> rx = receiver.matches(UDP_RX, 0);
         long firstRx = Long.parseLong(rx.get(0).group(1));
         long prev = firstRx - 1;
         for (Matcher m : rx) {
@@ -87,7 +94,7 @@ public final class Consistency {
                     + (firstTx - 1));
         }
         Set<Long> sentBefore = new HashSet<>();
-        originalSender.matches(ThreeVmSlice.UDP_TX, 0).forEach(m -> sentBefore.add(Long.parseLong(m.group(1))));
+        originalSender.matches(UDP_TX, 0).forEach(m -> sentBefore.add(Long.parseLong(m.group(1))));
         for (long n = firstRx; n < firstTx; n++) {
             if (!sentBefore.contains(n)) {
                 bad.add(direction + ": datagram " + n + " read after the restore was never logged as sent before the cut");
@@ -99,24 +106,30 @@ public final class Consistency {
     /** Checks the stream of a run from the given offsets, waiting until it has carried three more checksum lines. */
     public static Tcp tcp(GuestConsole sender, long txOffset, GuestConsole receiver, long rxOffset, int every, Duration wait)
             throws IOException, InterruptedException {
-        long firstTx = Long.parseLong(sender.await(ThreeVmSlice.TCP_TX, txOffset, 0, wait).group(1));
-        receiver.await(ThreeVmSlice.TCP_RX, rxOffset, firstTx + 3L * every, wait);
+        long firstTx = Long.parseLong(sender.await(TCP_TX, txOffset, 0, wait).group(1));
+        receiver.await(TCP_RX, rxOffset, firstTx + 3L * every, wait);
+        return tcpNow(sender, txOffset, receiver, rxOffset, firstTx);
+    }
+
+    /** Checks what a run of the stream logged so far from the given offsets, without waiting (e.g. for a run whose VMs are gone). */
+    public static Tcp tcpNow(GuestConsole sender, long txOffset, GuestConsole receiver, long rxOffset, long firstTx)
+            throws IOException {
         List<String> bad = new ArrayList<>();
         for (String l : receiver.lines(rxOffset)) {
             if (l.contains("tcp-rx GAP") || l.contains("CHECKSUM-ERROR") || l.contains("tcp-rx closed")) {
-                bad.add("receiver: " + l);
+                bad.add("receiver: " + l.trim());
             }
         }
         for (String l : sender.lines(txOffset)) {
             if (l.contains("tcp-tx error")) {
-                bad.add("sender: " + l);
+                bad.add("sender: " + l.trim());
             }
         }
         Map<Long, String> txSums = new LinkedHashMap<>();
-        sender.matches(ThreeVmSlice.TCP_TX, txOffset).forEach(m -> txSums.put(Long.parseLong(m.group(1)), m.group(2)));
+        sender.matches(TCP_TX, txOffset).forEach(m -> txSums.put(Long.parseLong(m.group(1)), m.group(2)));
         int compared = 0;
         long lastRx = 0;
-        for (Matcher m : receiver.matches(ThreeVmSlice.TCP_RX, rxOffset)) {
+        for (Matcher m : receiver.matches(TCP_RX, rxOffset)) {
             long n = Long.parseLong(m.group(1));
             lastRx = n;
             String tx = txSums.get(n);
