@@ -102,8 +102,24 @@ class NestedXenSmokeTest {
         assertTrue(seen.contains("USERSPACE-UP name=g1 ip=10.0.0.2/24"), "the guest's /init did not report on hvc0:\n" + seen);
     }
 
-    /** Creates a PVH domU with the project's kernel, waits until its console shows {@code until}, destroys it; returns the console. */
+    /**
+     * Creates a PVH domU with the project's kernel, waits until its console shows {@code until}, destroys it; returns the
+     * console. A domU of nested Xen under TCG now and then stops early in its boot (seen once in CI, stuck after RCU
+     * set-up while the same image boots in about 50 s otherwise), so a boot that shows nothing new for the attempt's time
+     * is destroyed and tried once more; both consoles go into the failure message.
+     */
     private String bootDomU(String name, String initrd, String cmdline, String until) throws Exception {
+        String first = bootDomUOnce(name, initrd, cmdline, until);
+        if (first.contains(until)) {
+            return first;
+        }
+        System.out.printf("domU %s did not reach '%s' on the first attempt; console so far:%n%s%ntrying once more%n", name, until,
+                first);
+        String second = bootDomUOnce(name, initrd, cmdline, until);
+        return second.contains(until) ? second : "first attempt:\n" + first + "\nsecond attempt:\n" + second;
+    }
+
+    private String bootDomUOnce(String name, String initrd, String cmdline, String until) throws Exception {
         String cfg = """
                 cat > /tmp/%1$s.cfg <<'CFG'
                 name="%1$s"
@@ -117,20 +133,21 @@ class NestedXenSmokeTest {
                 CFG
                 """.formatted(name, NestedXenHost.GUEST_DIR, initrd, cmdline);
         host.dom0Ok(cfg, Duration.ofSeconds(30));
+        String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + name + ".log";
+        host.dom0("rm -f " + log, Duration.ofSeconds(30));
         try {
             // xl create may abort after creating the domain (a known flake): the domain's existence decides.
             var created = host.dom0("xl create /tmp/" + name + ".cfg", Duration.ofSeconds(300));
             assertTrue(created.ok() || host.dom0("xl domid " + name, Duration.ofSeconds(60)).ok(), "xl create failed: " + created.output());
-            String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + name + ".log";
             String seen = "";
-            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
             while (System.nanoTime() < deadline && !seen.contains(until)) {
                 Thread.sleep(3000);
                 seen = host.dom0("cat " + log + " 2>/dev/null", Duration.ofSeconds(60)).output();
             }
             String list = host.dom0Ok("xl list", Duration.ofSeconds(60));
             assertTrue(list.contains(name), "domain " + name + " is not running:\n" + list);
-            return seen;
+            return seen.contains(until) ? seen : seen + "\n(xl list at the deadline:\n" + list + ")";
         } finally {
             host.dom0("xl destroy " + name, Duration.ofSeconds(120));
         }
