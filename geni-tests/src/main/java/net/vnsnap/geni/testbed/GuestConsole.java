@@ -11,23 +11,64 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A guest's serial console log on the host, read as whole lines from a byte offset, for checks on its workload output. */
+/** A guest's console log, read as whole lines from a byte offset, for checks on its workload output. */
 public final class GuestConsole {
 
-    private final Path file;
+    /** Where a console's bytes are: a file on this machine, or one somewhere else (a Xen dom0's xenconsoled log). */
+    public interface Source {
+        /** Everything logged so far; empty when nothing is yet. */
+        byte[] bytes() throws IOException;
 
-    public GuestConsole(Path file) {
-        this.file = file;
+        /** The log's length now. */
+        long size() throws IOException;
+
+        /** Where the log is, for failure messages. */
+        String describe();
     }
 
+    /** The console's file on this machine; null for a console read from elsewhere. */
+    private final Path file;
+    private final Source source;
+
+    /** A console logged to a file on this machine (QEMU's serial file). */
+    public GuestConsole(Path file) {
+        this.file = file;
+        this.source = new Source() {
+            @Override
+            public byte[] bytes() throws IOException {
+                return Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+            }
+
+            @Override
+            public long size() throws IOException {
+                return Files.exists(file) ? Files.size(file) : 0;
+            }
+
+            @Override
+            public String describe() {
+                return file.toString();
+            }
+        };
+    }
+
+    /** A console read through {@code source}. */
+    public GuestConsole(Source source) {
+        this.file = null;
+        this.source = source;
+    }
+
+    /** The log file on this machine. */
     public Path file() {
+        if (file == null) {
+            throw new IllegalStateException("the console " + source.describe() + " is not a file on this machine");
+        }
         return file;
     }
 
-    /** The current length in bytes: an offset that later reads start from. */
+    /** The current length in bytes: an offset that later reads start from (0 when the log cannot be read now). */
     public long size() {
         try {
-            return Files.exists(file) ? Files.size(file) : 0;
+            return source.size();
         } catch (IOException e) {
             return 0;
         }
@@ -35,10 +76,7 @@ public final class GuestConsole {
 
     /** Complete lines from {@code offset} on (a partly written last line is left out), without carriage returns. */
     public List<String> lines(long offset) throws IOException {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        byte[] all = Files.readAllBytes(file);
+        byte[] all = source.bytes();
         int start = (int) Math.min(offset, all.length);
         int end = all.length;
         while (end > start && all[end - 1] != '\n') {
@@ -57,10 +95,7 @@ public final class GuestConsole {
 
     /** The complete lines between two offsets taken earlier with {@link #size()}. */
     public List<String> lines(long from, long to) throws IOException {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        byte[] all = Files.readAllBytes(file);
+        byte[] all = source.bytes();
         int end = (int) Math.min(to, all.length);
         int start = (int) Math.min(from, end);
         List<String> out = new ArrayList<>();
@@ -105,7 +140,7 @@ public final class GuestConsole {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no line matching '" + p + "'" + (atLeast > 0 ? " with value >= " + atLeast : "")
-                        + " within " + timeout + " in " + file + "; its tail:\n" + tail(offset, 15));
+                        + " within " + timeout + " in " + source.describe() + "; its tail:\n" + tail(offset, 15));
             }
             Thread.sleep(100);
         }

@@ -76,12 +76,12 @@ final class XenSnapshot {
             phase("configure");
             watcher = new Watcher(image, header.length, ram);
             watcher.start();
-            if (!live) {
-                try {
-                    req.cut().beforePause(dom.name);
-                } catch (Exception e) {
-                    throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
-                }
+            // In live mode too: libxl suspends the domain by itself at the end of the pre-copy, and frames reaching a
+            // suspended domain's vif wait in dom0's queues, which are in no image; the switch holds them instead.
+            try {
+                req.cut().beforePause(dom.name);
+            } catch (Exception e) {
+                throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
             }
             suspendCalled = true;
             libxl.suspend(dom.domid, fd, live);
@@ -110,6 +110,12 @@ final class XenSnapshot {
             libxl.resume(dom.domid, true);
             long resumed = System.nanoTime();
             phase("resume");
+            try {
+                req.cut().afterResume(dom.name);
+            } catch (Exception e) {
+                // The cut is taken: the switch's hold is its own business from here, so this is logged, not fatal.
+                LOG.warn("{}: the cut hook failed after the resume: {}", dom.name, e.getMessage());
+            }
             long written = Files.size(image);
             req.progress().progress(dom.name, written - header.length, ram, "completed");
             VmSpec frozenSpec = dom.spec.withDisks(frozen);

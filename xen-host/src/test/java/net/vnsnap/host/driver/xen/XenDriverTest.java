@@ -161,13 +161,19 @@ class XenDriverTest {
 
             @Override
             public void beforePause(String vm) {
-                hookSaw.add("beforePause");
+                hookSaw.add("beforePause calls=" + xen.calls.stream().filter(c -> c.startsWith("libxl_domain_suspend")).count());
+            }
+
+            @Override
+            public void afterResume(String vm) {
+                hookSaw.add("afterResume calls=" + xen.calls.stream().filter(c -> c.startsWith("libxl_domain_resume")).count());
             }
         };
         List<String> phases = new ArrayList<>();
         SnapshotResult r = driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, image, hook)
                 .withProgress((vm, transferred, total, phase) -> phases.add(phase)));
-        assertEquals(List.of("vm1 suspended=true at=" + NOW), hookSaw, "one cut, while suspended, no pre-pause call in live mode");
+        assertEquals(List.of("beforePause calls=0", "vm1 suspended=true at=" + NOW, "afterResume calls=1"), hookSaw,
+                "the hold starts before the suspend, one cut while suspended, the hold ends after the resume");
         assertEquals(VmState.RUNNING, driver.state("vm1"));
         assertEquals(SnapshotMode.LIVE, r.mode());
         assertEquals(NOW, r.cutAt());
@@ -204,9 +210,14 @@ class XenDriverTest {
             public void beforePause(String vm) {
                 order.add("beforePause calls=" + xen.calls.stream().filter(c -> c.startsWith("libxl_domain_suspend")).count());
             }
+
+            @Override
+            public void afterResume(String vm) {
+                order.add("afterResume running=" + !xen.domains.get(domid).suspended());
+            }
         };
         driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.STOP, dir.resolve("stop.img"), hook));
-        assertEquals(List.of("beforePause calls=0", "cut suspended=true"), order);
+        assertEquals(List.of("beforePause calls=0", "cut suspended=true", "afterResume running=true"), order);
         assertTrue(xen.calls.contains("libxl_domain_suspend " + domid + " flags=0"), xen.calls.toString());
         assertTrue(xen.calls.contains("libxl_domain_resume " + domid + " suspend_cancel=1"));
         assertEquals(VmState.RUNNING, driver.state("vm1"));
