@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import net.vnsnap.geni.testbed.AmClient;
 import net.vnsnap.geni.testbed.Checkout;
 import net.vnsnap.geni.testbed.GuestConsole;
 import net.vnsnap.geni.testbed.LocalTestbed;

@@ -87,7 +87,16 @@ public final class Dom0Console implements GuestConsole.Source {
         if (!r.ok()) {
             throw new IOException("reading " + describe() + " failed (exit " + r.exitCode() + "): " + r.output());
         }
-        kept.writeBytes(Base64.getMimeDecoder().decode(r.output().strip()));
+        String text = r.output().strip();
+        byte[] fresh;
+        try {
+            fresh = Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            // A cut-off answer: keep what we have; the next read asks again from the same byte.
+            throw new IOException("reading " + describe() + " gave " + text.length() + " characters that are not base64 (" + e.getMessage()
+                    + "): " + text.substring(Math.max(0, text.length() - 80)));
+        }
+        kept.writeBytes(fresh);
         lastFetch = System.nanoTime();
     }
 }

@@ -60,6 +60,8 @@ public final class NestedXenHost implements AutoCloseable {
     public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1";
     /** The tiny test domU initramfs of the cached image: prints {@code DOMU-BOOTED}, then {@code COUNTER n} each second. */
     public static final String TINY_DOMU_INITRD = "/boot/domu.cpio.gz";
+    /** The raw disk image of hostd's {@code disky} image (16 MiB of zeros, made at every boot on dom0's tmpfs). */
+    public static final String DISK_IMAGE = "/tmp/vnsnap-hostd/images/disk.raw";
     /** Where xenconsoled writes each domU's console ({@code guest-<name>.log}). */
     public static final String CONSOLE_LOG_DIR = "/var/log/xen/console";
     /** Text on the serial console that means dom0 or the machine died: a flake worth one more boot. */
@@ -298,10 +300,15 @@ public final class NestedXenHost implements AutoCloseable {
         Path g = Files.createDirectories(fs.resolve(GUEST_DIR.substring(1)));
         Files.copy(guest.resolve("vmlinux"), g.resolve("vmlinux"));
         Files.copy(guest.resolve("initramfs.cpio.gz"), g.resolve("initramfs.cpio.gz"));
-        // Linux unpacks concatenated compressed archives too: the overlay's files replace the guest's.
-        try (OutputStream o = Files.newOutputStream(g.resolve("initramfs-xen.cpio.gz"))) {
-            Files.copy(guest.resolve("initramfs.cpio.gz"), o);
-            Files.copy(image.guestXenOverlay(), o);
+        // Linux unpacks concatenated cpio archives one after the other, so the overlay's files replace the guest's. One
+        // gzip member, not two: libxc inflates a ramdisk into a buffer sized by the last member's length, so a
+        // two-member file fails to inflate ("xc_dom_do_gunzip: inflate failed") and is handed over still compressed.
+        try (OutputStream o = new java.util.zip.GZIPOutputStream(Files.newOutputStream(g.resolve("initramfs-xen.cpio.gz")), 1 << 16)) {
+            for (Path part : List.of(guest.resolve("initramfs.cpio.gz"), image.guestXenOverlay())) {
+                try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(part), 1 << 16)) {
+                    in.transferTo(o);
+                }
+            }
         }
 
         Map<String, String> cfg = new LinkedHashMap<>();
@@ -324,6 +331,11 @@ public final class NestedXenHost implements AutoCloseable {
         cfg.put("image.guest.kernel", GUEST_DIR + "/vmlinux");
         cfg.put("image.guest.initrd", GUEST_XEN_INITRD);
         cfg.put("image.guest.cmdline", GUEST_XEN_CMDLINE);
+        // The guest with a raw disk (written by the start script below): disk state in the cut on real Xen.
+        cfg.put("image.disky.kernel", GUEST_DIR + "/vmlinux");
+        cfg.put("image.disky.initrd", GUEST_XEN_INITRD);
+        cfg.put("image.disky.cmdline", GUEST_XEN_CMDLINE);
+        cfg.put("image.disky.disk", DISK_IMAGE);
         cfg.put("image.tiny.kernel", GUEST_DIR + "/vmlinux");
         cfg.put("image.tiny.initrd", TINY_DOMU_INITRD);
         cfg.put("image.tiny.cmdline", "console=hvc0 quiet panic=-1");
@@ -336,7 +348,8 @@ public final class NestedXenHost implements AutoCloseable {
         String script = """
                 #!/bin/sh
                 # Per-run start script written by NestedXenHost: the test command channel, then vnsnap-hostd.
-                mkdir -p /tmp/vnsnap-hostd
+                mkdir -p /tmp/vnsnap-hostd %s
+                truncate -s 16M %s
                 socat TCP-LISTEN:%d,reuseaddr,fork EXEC:/bin/sh,stderr </dev/null >/dev/null 2>&1 &
                 echo "VNSNAP-DOM0 command-channel port=%d"
                 cd /opt/vnsnap/run
@@ -345,7 +358,9 @@ public final class NestedXenHost implements AutoCloseable {
                   -cp '%s' net.vnsnap.host.HostDaemon --config /opt/vnsnap/run/hostd.properties 2>>/var/log/vnsnap-hostd.log
                 echo "VNSNAP-DOM0 hostd-exited rc=$?"
                 tail -n 40 /var/log/vnsnap-hostd.log
-                """.formatted(COMMAND_PORT, COMMAND_PORT, String.join(":", inDom0));
+                for f in /opt/vnsnap/run/hs_err_pid*.log; do [ -f "$f" ] && echo "VNSNAP-DOM0 $f:" && head -n 80 "$f"; done
+                """.formatted(DISK_IMAGE.substring(0, DISK_IMAGE.lastIndexOf('/')), DISK_IMAGE, COMMAND_PORT, COMMAND_PORT,
+                String.join(":", inDom0));
         Files.writeString(run.resolve("hostd.sh"), script);
 
         Path runCpio = runDir.resolve("run.cpio");
@@ -379,7 +394,12 @@ public final class NestedXenHost implements AutoCloseable {
                 + ",hostfwd=udp:127.0.0.1:" + tunnel + "-:" + TUNNEL_PORT;
         // -Dvnsnap.xen.qemu picks another QEMU (e.g. qemu-system-x86_64 for the installed QEMU 10, which cannot run PVH domUs).
         String qemu = System.getProperty("vnsnap.xen.qemu", image.qemu().toString());
-        List<String> argv = List.of(qemu, "-accel", "tcg,thread=multi", "-cpu", "max,-rdtscp", "-smp", "2",
+        // -Dvnsnap.xen.tcg.thread=single runs both emulated CPUs on one host thread (slower; for diagnosing MTTCG effects).
+        String thread = System.getProperty("vnsnap.xen.tcg.thread", "multi");
+        // -Dvnsnap.xen.cpu overrides the model (max keeps the emulated SVM+NPT; -rdtscp for PVH guests; dropping AVX
+        // makes PVH domUs triple-fault).
+        String cpu = System.getProperty("vnsnap.xen.cpu", "max,-rdtscp");
+        List<String> argv = List.of(qemu, "-accel", "tcg,thread=" + thread, "-cpu", cpu, "-smp", "2",
                 "-m", Integer.toString(s.memoryMiB()), "-display", "none", "-monitor", "none", "-no-reboot",
                 "-serial", "file:" + serial, "-kernel", image.hypervisor().toString(), "-append", xenArgs,
                 "-initrd", image.dom0Kernel() + " " + dom0Args + "," + bootCpio,

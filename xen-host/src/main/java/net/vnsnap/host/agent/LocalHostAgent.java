@@ -50,6 +50,7 @@ import net.vnsnap.host.driver.BootSource;
 import net.vnsnap.host.driver.Capabilities;
 import net.vnsnap.host.driver.CutHook;
 import net.vnsnap.host.driver.DiskSpec;
+import net.vnsnap.host.driver.RawDisks;
 import net.vnsnap.host.driver.DriverException;
 import net.vnsnap.host.driver.GuestAccess;
 import net.vnsnap.host.driver.GuestUser;
@@ -454,7 +455,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             List<DiskSpec> disks = new ArrayList<>();
             if (image.disk() != null) {
                 overlay = createOverlay(request.name(), image.disk());
-                disks.add(new DiskSpec("disk0", overlay, "qcow2"));
+                disks.add(new DiskSpec("disk0", overlay, overlay.toString().endsWith(".raw") ? "raw" : "qcow2"));
             }
             if (image.cloudInit()) {
                 long now = timing.clock().millis();
@@ -631,7 +632,17 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         ports.release(b.vmPort());
     }
 
+    /** The VM's own writable disk on the image's disk: a qcow2 overlay, or a raw copy where the driver reads only raw. */
     private Path createOverlay(String vm, Path base) throws IOException, DriverException {
+        if (driver.writableDisk() == HypervisorDriver.WritableDisk.RAW_COPY) {
+            if (base.toString().endsWith(".qcow2")) {
+                throw new DriverException("the disk " + base + " of " + vm + "'s image is qcow2, but this host's hypervisor reads raw disks"
+                        + " only; convert it with qemu-img convert -O raw");
+            }
+            Path copy = settings.diskDirectory().resolve(vm + "-" + System.currentTimeMillis() + ".raw").toAbsolutePath();
+            RawDisks.copy(base, copy);
+            return copy;
+        }
         Path file = settings.diskDirectory().resolve(vm + "-" + System.currentTimeMillis() + ".qcow2").toAbsolutePath();
         String format = base.toString().endsWith(".qcow2") ? "qcow2" : "raw";
         Process p = new ProcessBuilder(settings.qemuImg().toString(), "create", "-q", "-f", "qcow2", "-b",

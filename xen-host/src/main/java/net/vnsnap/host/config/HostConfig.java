@@ -203,11 +203,25 @@ public record HostConfig(String hostId, String listenAddress, int listenPort, Pa
         if (advertise != null && !advertise.strip().matches("[^\\s:]+:\\d{1,5}")) {
             throw new ConfigException(where + ": tunnel.advertise must be host:port, got '" + advertise.strip() + "'");
         }
+        Map<String, ImageSpec> images = images(p, r, where, hypervisor.equals("xen") ? DEFAULT_XEN_CMDLINE : DEFAULT_CMDLINE);
+        if (hypervisor.equals("xen")) {
+            for (ImageSpec img : images.values()) {
+                // The Xen driver boots domUs from a kernel and gives them raw disks through blkback.
+                if (img.bootsFromDisk()) {
+                    throw new ConfigException(where + ": image '" + img.name() + "' boots from its disk (boot=disk), which the Xen driver"
+                            + " does not do; give it image." + img.name() + ".kernel");
+                }
+                if (img.disk() != null && img.disk().toString().endsWith(".qcow2")) {
+                    throw new ConfigException(where + ": image '" + img.name() + "': the Xen driver reads raw disks only, and "
+                            + img.disk() + " is qcow2; convert it with qemu-img convert -O raw");
+                }
+            }
+        }
         return new HostConfig(hostId, listen, r.port("listen.port", 12346, true),
                 r.requiredPath("identity.cert"), r.requiredPath("identity.key"), r.requiredPath("trust.roots"), allowed, store, run,
                 r.get("tunnel.bind.host", "0.0.0.0"), r.port("tunnel.bind.port", 4790, true), advertise == null ? null : advertise.strip(),
                 hypervisor, Path.of(r.get("qemu.binary", "qemu-system-x86_64")), Path.of(r.get("qemu.img", "qemu-img")), accel,
-                r.get("qemu.machine", "pc"), images(p, r, where, hypervisor.equals("xen") ? DEFAULT_XEN_CMDLINE : DEFAULT_CMDLINE), r.integer("vm.max", 8, 0, 1000), r.get("vm.host", "127.0.0.1"), first, last,
+                r.get("qemu.machine", "pc"), images, r.integer("vm.max", 8, 0, 1000), r.get("vm.host", "127.0.0.1"), first, last,
                 sp, Duration.ofMillis(r.integer("snapshot.commit.grace.ms", 200, 0, 60_000)),
                 Duration.ofSeconds(r.integer("snapshot.timeout.s", 300, 1, 86_400)), r.integer("rpc.threads", 8, 1, 256),
                 sshAddress, sshBind, sshPorts[0], sshPorts[1], xen);

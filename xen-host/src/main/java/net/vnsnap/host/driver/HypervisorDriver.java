@@ -56,6 +56,19 @@ public interface HypervisorDriver extends AutoCloseable {
         throw new UnsupportedFeatureException(getClass().getSimpleName() + " cannot update the users of guest " + vm);
     }
 
+    /** How the agent gives each VM its own writable copy of an image's disk, in the format this driver's guests read. */
+    enum WritableDisk {
+        /** A qcow2 overlay backed by the image (created with qemu-img in constant time). */
+        QCOW2_OVERLAY,
+        /** A raw copy of the image: a reflink where the file system has them, else a sparse full copy. */
+        RAW_COPY
+    }
+
+    /** The kind of writable disk this driver's VMs get from an image's disk; qcow2 overlays unless the driver says otherwise. */
+    default WritableDisk writableDisk() {
+        return WritableDisk.QCOW2_OVERLAY;
+    }
+
     /** Destroys every VM this driver created. */
     @Override
     void close();

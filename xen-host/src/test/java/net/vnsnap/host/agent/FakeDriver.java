@@ -51,9 +51,16 @@ final class FakeDriver implements HypervisorDriver {
     volatile Set<SnapshotMode> modes = EnumSet.of(SnapshotMode.COW, SnapshotMode.STOP);
     /** Bytes each memory image gets. */
     volatile int imageBytes = 4096;
+    /** What the agent should give VMs from an image's disk. */
+    volatile WritableDisk writableDisk = WritableDisk.QCOW2_OVERLAY;
 
     FakeDriver(Clock clock) {
         this.clock = clock;
+    }
+
+    @Override
+    public WritableDisk writableDisk() {
+        return writableDisk;
     }
 
     @Override

@@ -29,6 +29,7 @@ import net.vnsnap.host.api.SnapshotPlan;
 import net.vnsnap.host.api.VmCut;
 import net.vnsnap.host.api.VmInfo;
 import net.vnsnap.host.api.VmRequest;
+import net.vnsnap.host.driver.HypervisorDriver;
 import net.vnsnap.host.driver.NetworkAttachment;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.VmState;
@@ -70,8 +71,12 @@ class LocalHostAgentTest {
         Path kernel = tmp.resolve("vmlinux");
         if (!Files.exists(kernel)) {
             Files.write(kernel, new byte[16]);
+            Files.write(tmp.resolve("disk.raw"), "raw image bytes".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Files.write(tmp.resolve("disk.qcow2"), new byte[16]);
         }
-        AgentSettings s = new AgentSettings("h1", "127.0.0.1:4790", Map.of("guest", new ImageSpec("guest", kernel, null, "console=ttyS0", null)),
+        AgentSettings s = new AgentSettings("h1", "127.0.0.1:4790", Map.of("guest", new ImageSpec("guest", kernel, null, "console=ttyS0", null),
+                "rawdisk", new ImageSpec("rawdisk", kernel, null, "", tmp.resolve("disk.raw")),
+                "qcowdisk", new ImageSpec("qcowdisk", kernel, null, "", tmp.resolve("disk.qcow2"))),
                 4, "127.0.0.1", PORT_BASE, PORT_BASE + 39, tmp.resolve("disks"), null, Duration.ofMillis(200), Duration.ofSeconds(30),
                 Duration.ofSeconds(30));
         return LocalHostAgent.open(s, driver, sw, tmp.resolve("store"), timing, workers, p -> free.get());
@@ -108,6 +113,24 @@ class LocalHostAgentTest {
 
     private NetworkAttachment.UdpTunnel nic(String vm) {
         return (NetworkAttachment.UdpTunnel) driver.vms.get(vm).spec.nics().get(0).attachment();
+    }
+
+    @Test
+    void aDriverThatReadsRawDisksGetsARawCopyOfTheImageDiskAndAQcow2ImageIsRefused() throws Exception {
+        driver.writableDisk = HypervisorDriver.WritableDisk.RAW_COPY;
+        agent.createVm(new VmRequest("d1", SLICE, 128, 1, "rawdisk", List.of(), Map.of()));
+        var disk = driver.vms.get("d1").spec.disks().get(0);
+        assertEquals("raw", disk.format());
+        assertTrue(disk.image().toString().endsWith(".raw") && disk.image().startsWith(tmp.resolve("disks")), disk.toString());
+        assertEquals("raw image bytes", Files.readString(disk.image()), "the VM's disk is a copy of the image's");
+        Files.writeString(disk.image(), "written by d1");
+        assertEquals("raw image bytes", Files.readString(tmp.resolve("disk.raw")), "the image itself is never written");
+
+        HostException e = assertThrows(HostException.class,
+                () -> agent.createVm(new VmRequest("d2", SLICE, 128, 1, "qcowdisk", List.of(), Map.of())));
+        assertTrue(e.getMessage().contains("qcow2") && e.getMessage().contains("raw"), e.getMessage());
+        assertFalse(driver.vms.containsKey("d2"), "nothing created");
+        assertEquals(List.of("d1"), agent.vms().stream().map(VmInfo::name).toList());
     }
 
     @Test
@@ -360,7 +383,7 @@ class LocalHostAgentTest {
         assertEquals(Reason.NO_SUCH_VM, reason(() -> agent.pauseVm("nope")));
         HostInfo info = agent.info();
         assertEquals(1, info.runningVms());
-        assertEquals(List.of("guest"), info.images());
+        assertEquals(List.of("guest", "qcowdisk", "rawdisk"), info.images());
         agent.destroyVm("a");
         agent.destroyVm("a");
         assertEquals(List.of(), agent.vms());

@@ -77,6 +77,15 @@ class HostConfigTest {
         assertTrue(fails(minimal() + "hypervisor=kvm\n").contains("hypervisor 'kvm' is not supported (qemu or xen)"));
         assertTrue(fails(minimal() + "hypervisor=xen\nxen.type=hvm\n").contains("xen.type must be pvh, pv or auto"));
         assertTrue(fails(minimal() + "xen.log.level=loud\n").contains("xen.log.level must be"));
+        // Xen domUs boot from a kernel and read raw disks: other images are refused when the file is read.
+        Files.write(tmp.resolve("disk.qcow2"), new byte[1]);
+        Files.write(tmp.resolve("disk.raw"), new byte[1]);
+        assertTrue(fails(minimal() + "hypervisor=xen\nimage.c.boot=disk\nimage.c.disk=disk.raw\n").contains("does not do; give it image.c.kernel"));
+        assertTrue(fails(minimal() + "hypervisor=xen\nimage.d.kernel=vmlinuz\nimage.d.disk=disk.qcow2\n").contains("reads raw disks only"));
+        assertEquals(tmp.resolve("disk.raw"), HostConfig.parse(props(minimal() + "hypervisor=xen\nimage.d.kernel=vmlinuz\nimage.d.disk=disk.raw\n"),
+                tmp, "t").images().get("d").disk());
+        assertEquals(tmp.resolve("disk.qcow2"), HostConfig.parse(props(minimal() + "image.d.kernel=vmlinuz\nimage.d.disk=disk.qcow2\n"), tmp, "t")
+                .images().get("d").disk(), "QEMU reads qcow2 disks");
     }
 
     @Test

@@ -23,6 +23,7 @@ import net.vnsnap.host.driver.HypervisorDriver;
 import net.vnsnap.host.driver.NetworkAttachment;
 import net.vnsnap.host.driver.NicSpec;
 import net.vnsnap.host.driver.NoSuchVmException;
+import net.vnsnap.host.driver.RawDisks;
 import net.vnsnap.host.driver.RestoreFailedException;
 import net.vnsnap.host.driver.RestoreRequest;
 import net.vnsnap.host.driver.RestoreResult;
@@ -113,6 +114,12 @@ public final class XenDriver implements HypervisorDriver {
     /** The concrete guest type domUs get here. */
     public GuestType guestType() {
         return type;
+    }
+
+    /** Raw: domUs reach disks through blkback, which reads raw files (no qemu-img or qdisk in a minimal dom0). */
+    @Override
+    public WritableDisk writableDisk() {
+        return WritableDisk.RAW_COPY;
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import net.vnsnap.host.driver.DiskSpec;
 import net.vnsnap.host.driver.DriverException;
+import net.vnsnap.host.driver.RawDisks;
 import net.vnsnap.host.driver.SnapshotFailedException;
 import net.vnsnap.host.driver.SnapshotMode;
 import net.vnsnap.host.driver.SnapshotRequest;

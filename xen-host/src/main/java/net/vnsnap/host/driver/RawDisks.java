@@ -1,4 +1,4 @@
-package net.vnsnap.host.driver.xen;
+package net.vnsnap.host.driver;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,11 +10,12 @@ import java.util.concurrent.TimeUnit;
  * Copies raw disk images: a reflink (constant time) where the file system has them (btrfs, XFS), otherwise a sparse
  * full copy. The snapshot copies while the domain is suspended, so this time is part of the downtime.
  */
-final class RawDisks {
+public final class RawDisks {
     private RawDisks() {
     }
 
-    static void copy(Path from, Path to) throws IOException {
+    /** Copies {@code from} to {@code to} (parent directories created), as a reflink where possible. */
+    public static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to.toAbsolutePath().getParent());
         Process p = new ProcessBuilder("cp", "--reflink=auto", "--sparse=always", from.toAbsolutePath().toString(),
                 to.toAbsolutePath().toString()).redirectErrorStream(true).start();

@@ -1,17 +1,16 @@
-package net.vnsnap.geni.demo;
+package net.vnsnap.geni.testbed;
 
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import net.vnsnap.certs.rpc.SecureXmlRpcClient;
-import net.vnsnap.geni.testbed.LocalTestbed;
 import org.apache.xmlrpc.XmlRpcException;
 
 /** An experimenter's AM API v3 calls on one slice over mutual TLS, with GENI answers unwrapped (a failure names the call). */
-final class AmClient {
+public final class AmClient {
 
     /** A GENI call that did not answer success: the call, its geni_code and output. */
-    static final class CallFailed extends Exception {
+    public static final class CallFailed extends Exception {
         private static final long serialVersionUID = 1L;
 
         CallFailed(String message) {
@@ -24,46 +23,61 @@ final class AmClient {
     /** The slice credential, already wrapped as a credentials array. */
     private final Object[] creds;
 
-    AmClient(SecureXmlRpcClient v3, String sliceUrn, String sliceCredential) {
+    public AmClient(SecureXmlRpcClient v3, String sliceUrn, String sliceCredential) {
         this.v3 = v3;
         this.sliceUrn = sliceUrn;
         this.creds = LocalTestbed.credentials(sliceCredential);
     }
 
-    String sliceUrn() {
+    public String sliceUrn() {
         return sliceUrn;
     }
 
-    Map<String, Object> getVersion() throws XmlRpcException, CallFailed {
+    public Map<String, Object> getVersion() throws XmlRpcException, CallFailed {
         return struct(value("GetVersion", v3.call("GetVersion")));
     }
 
-    Map<String, Object> allocate(String rspec) throws XmlRpcException, CallFailed {
+    public Map<String, Object> allocate(String rspec) throws XmlRpcException, CallFailed {
         return struct(value("Allocate", v3.call("Allocate", sliceUrn, creds, rspec, LocalTestbed.options())));
     }
 
-    Map<String, Object> provision() throws XmlRpcException, CallFailed {
+    public Map<String, Object> provision() throws XmlRpcException, CallFailed {
         return struct(value("Provision", v3.call("Provision", urns(), creds, LocalTestbed.options("geni_rspec_version",
                 LocalTestbed.GENI3))));
     }
 
     /** PerformOperationalAction on the whole slice; the value is a struct (plugin actions) or a list of slivers. */
-    Object poa(String action, Map<String, Object> options) throws XmlRpcException, CallFailed {
+    public Object poa(String action, Map<String, Object> options) throws XmlRpcException, CallFailed {
         return value("PerformOperationalAction " + action, v3.call("PerformOperationalAction", urns(), creds, action, options));
     }
 
-    List<Map<String, Object>> status() throws XmlRpcException, CallFailed {
+    public List<Map<String, Object>> status() throws XmlRpcException, CallFailed {
         return slivers(value("Status", v3.call("Status", urns(), creds, LocalTestbed.options())));
     }
 
     /** The manifest RSpec Describe returns. */
-    String describe() throws XmlRpcException, CallFailed {
+    public String describe() throws XmlRpcException, CallFailed {
         return (String) struct(value("Describe", v3.call("Describe", urns(), creds, LocalTestbed.options("geni_rspec_version",
                 LocalTestbed.GENI3)))).get("geni_rspec");
     }
 
-    List<Map<String, Object>> delete() throws XmlRpcException, CallFailed {
+    public List<Map<String, Object>> delete() throws XmlRpcException, CallFailed {
         return slivers(value("Delete", v3.call("Delete", urns(), creds, LocalTestbed.options())));
+    }
+
+    /** Calls Status until every sliver's operational status is {@code state}; fails with the last answer after {@code timeout}. */
+    public List<Map<String, Object>> awaitState(String state, java.time.Duration timeout) throws XmlRpcException, CallFailed,
+            InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        List<Map<String, Object>> last = List.of();
+        while (System.nanoTime() < end) {
+            last = status();
+            if (!last.isEmpty() && last.stream().allMatch(x -> state.equals(x.get("geni_operational_status")))) {
+                return last;
+            }
+            Thread.sleep(1000);
+        }
+        throw new CallFailed("the slivers of " + sliceUrn + " did not reach " + state + " within " + timeout + "; last Status: " + last);
     }
 
     private Object[] urns() {
@@ -71,13 +85,13 @@ final class AmClient {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> struct(Object v) {
+    public static Map<String, Object> struct(Object v) {
         return (Map<String, Object>) v;
     }
 
     /** The slivers of a struct answer ({@code geni_slivers}) or of a bare list. */
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> slivers(Object v) {
+    public static List<Map<String, Object>> slivers(Object v) {
         Object s = v instanceof Map<?, ?> m ? m.get("geni_slivers") : v;
         if (s == null) {
             return List.of();
