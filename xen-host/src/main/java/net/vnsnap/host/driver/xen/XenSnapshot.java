@@ -75,15 +75,18 @@ final class XenSnapshot {
             fd = libxl.openForWrite(image);
             libxl.writeFully(fd, header);
             phase("configure");
-            watcher = new Watcher(image, header.length, ram);
-            watcher.start();
-            // In live mode too: libxl suspends the domain by itself at the end of the pre-copy, and frames reaching a
-            // suspended domain's vif wait in dom0's queues, which are in no image; the switch holds them instead.
-            try {
-                req.cut().beforePause(dom.name);
-            } catch (Exception e) {
-                throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
+            if (!live) {
+                try {
+                    req.cut().beforePause(dom.name);
+                } catch (Exception e) {
+                    throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
+                }
             }
+            // Live: libxl suspends the domain by itself after its last pass, and a frame reaching a suspended domain's
+            // vif waits in dom0's queues, in no image; so the switch holds the domain's frames from the end of the
+            // first pass (all of RAM written), when only the short passes over dirtied pages remain.
+            watcher = new Watcher(image, header.length, ram, live ? header.length + ram : -1);
+            watcher.start();
             suspendCalled = true;
             libxl.suspend(dom.domid, fd, live);
             long suspendReturned = System.nanoTime();
@@ -93,6 +96,7 @@ final class XenSnapshot {
                 // The save finished between two polls: the domain is still suspended, so the cut is taken now.
                 watcher.pausedNanos = suspendReturned;
                 watcher.pausedAt = clock.instant();
+                watcher.startHold();
                 watcher.callHook();
             }
             if (watcher.hookError != null) {
@@ -185,18 +189,37 @@ final class XenSnapshot {
         private final Path image;
         private final long headerBytes;
         private final long ram;
+        /** Image size (with the header) from which a live save holds the domain's frames; -1 when the caller holds them. */
+        private final long holdFromBytes;
+        /** Whether {@code beforePause} was called (or is the caller's business); written by one thread at a time. */
+        private volatile boolean holding;
         private volatile boolean done;
         /** Set once, by this thread or (if it never saw the suspension) by the snapshot thread after it joined this one. */
         volatile long pausedNanos;
         volatile Instant pausedAt;
         volatile HookFailure hookError;
 
-        Watcher(Path image, long headerBytes, long ram) {
+        Watcher(Path image, long headerBytes, long ram, long holdFromBytes) {
             super("xen-snapshot-watch-" + dom.name);
             setDaemon(true);
             this.image = image;
             this.headerBytes = headerBytes;
             this.ram = ram;
+            this.holdFromBytes = holdFromBytes;
+            this.holding = holdFromBytes < 0;
+        }
+
+        /** Live mode: calls {@code beforePause} once, at the end of the first pass or at the latest before the cut. */
+        void startHold() {
+            if (holding) {
+                return;
+            }
+            holding = true;
+            try {
+                req.cut().beforePause(dom.name);
+            } catch (Exception e) {
+                hookError = new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
+            }
         }
 
         @Override
@@ -208,10 +231,14 @@ final class XenSnapshot {
                     if (info.isPresent() && info.get().suspended()) {
                         pausedNanos = System.nanoTime();
                         pausedAt = clock.instant();
+                        startHold();
                         callHook();
                         return;
                     }
-                } catch (LibxlException e) {
+                    if (!holding && Files.size(image) >= holdFromBytes) {
+                        startHold();
+                    }
+                } catch (LibxlException | IOException e) {
                     LOG.debug("{}: state poll failed during the snapshot: {}", dom.name, e.getMessage());
                 }
                 long now = System.nanoTime();

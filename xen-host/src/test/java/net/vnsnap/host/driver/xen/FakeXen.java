@@ -81,6 +81,8 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
     volatile long finalCopyMillis = 40;
     /** Runs during a live save's pre-copy, while the domain still runs (the guest writing its disk, say). */
     volatile IntConsumer duringPreCopy = d -> { };
+    /** Bytes the live pre-copy's first pass writes (a hole, so the file grows without using disk), before duringPreCopy. */
+    volatile long firstPassBytes = 0;
     /** Set at each restore: the bytes read from the fd. */
     volatile String restoredStream;
     volatile LibxlDomainRestoreParams lastRestoreParams;
@@ -270,6 +272,10 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
             }
             if ((flags & LIBXL_SUSPEND_LIVE) != 0) {
                 write(ch, "pre-copy pages of " + d.name + "\n");
+                if (firstPassBytes > 0) {
+                    ch.position(ch.position() + firstPassBytes - 1);
+                    write(ch, "\n");
+                }
                 duringPreCopy.accept(domid);
             }
             d.shutdown = true;

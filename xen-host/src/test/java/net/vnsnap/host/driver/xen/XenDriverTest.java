@@ -172,8 +172,9 @@ class XenDriverTest {
         List<String> phases = new ArrayList<>();
         SnapshotResult r = driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, image, hook)
                 .withProgress((vm, transferred, total, phase) -> phases.add(phase)));
-        assertEquals(List.of("beforePause calls=0", "vm1 suspended=true at=" + NOW, "afterResume calls=1"), hookSaw,
-                "the hold starts before the suspend, one cut while suspended, the hold ends after the resume");
+        assertEquals(List.of("beforePause calls=1", "vm1 suspended=true at=" + NOW, "afterResume calls=1"), hookSaw,
+                "a short save (the first pass never reached RAM's size): the hold starts at the latest before the cut, "
+                        + "one cut while suspended, the hold ends after the resume");
         assertEquals(VmState.RUNNING, driver.state("vm1"));
         assertEquals(SnapshotMode.LIVE, r.mode());
         assertEquals(NOW, r.cutAt());
@@ -192,6 +193,44 @@ class XenDriverTest {
         assertTrue(stream.startsWith(FakeXen.STREAM_MAGIC + "pre-copy pages of vm1\nfinal pages of vm1\n"), stream);
         assertEquals(all.length, r.bytesWritten());
         assertEquals(0, xen.openFiles(), "image descriptor closed");
+    }
+
+    @Test
+    void liveSnapshotHoldsFramesFromTheEndOfTheFirstPassNotDuringIt() throws Exception {
+        driver.create(spec("vm1", freePortPair()));
+        driver.start("vm1");
+        int domid = xen.byName("vm1").domid;
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        CutHook hook = new CutHook() {
+            @Override
+            public void atCut(String vm, Instant pausedAt) {
+                order.add("cut");
+            }
+
+            @Override
+            public void beforePause(String vm) {
+                order.add("beforePause suspended=" + xen.domains.get(domid).suspended());
+            }
+        };
+        // The first pass writes all 128 MiB of RAM; the domain then still runs while libxl copies dirtied pages.
+        xen.firstPassBytes = 128L << 20;
+        xen.duringPreCopy = d -> {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (order.isEmpty() && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            order.add("still pre-copying");
+        };
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live.img"), hook));
+        assertEquals(List.of("beforePause suspended=false", "still pre-copying", "cut"), order,
+                "the hold begins once the image holds all of RAM, while the domain still runs");
+
+        order.clear();
+        xen.firstPassBytes = 1L << 20;
+        xen.duringPreCopy = d -> order.add("still pre-copying");
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live2.img"), hook));
+        assertEquals(List.of("still pre-copying", "beforePause suspended=true", "cut"), order,
+                "a first pass short of RAM's size: no hold during the pre-copy, the hold starts before the cut");
     }
 
     @Test
