@@ -170,9 +170,10 @@ public final class AggregateManager implements AmApiV3 {
             k.forEach(x -> kinds.add(x.wire()));
             List<DiskImage> images = l.info.images().stream().map(DiskImage::of).toList();
             String dflt = l.info.images().contains(policy.defaultImage()) ? policy.defaultImage() : null;
-            // Every VM gets guest access (SSH with the slice users' keys); where to connect is per VM, in the manifest.
+            // Every VM on a host that offers guest access gets it (SSH with the slice users' keys); where to connect is
+            // per VM, in the manifest.
             ad.host(new HostOffer(policy.nodeUrn(l.id), l.id, available, k, images, dflt, l.info.hypervisor() + "-host", null,
-                    capability(l.info), Login.sshAdvertised(null)));
+                    capability(l.info), l.info.guestAccess() ? Login.sshAdvertised(null) : null));
         }
         ad.opState(opState(List.copyOf(kinds)));
         return RSpecWriter.toString(ad.build());
@@ -471,8 +472,17 @@ public final class AggregateManager implements AmApiV3 {
         failed.put(host, HostErrors.text(host, doing, e));
     }
 
-    /** The VM of a sliver, with the slice's users (every VM gets guest access, so a later geni_update_users reaches it). */
+    /**
+     * The VM of a sliver, with the slice's users where its host offers guest access (then every VM gets it, so a later
+     * geni_update_users reaches it); without users elsewhere.
+     */
     private VmRequest vmRequest(SliceRecord rec, SliceModel model, Sliver s, List<GuestUser> users) {
+        Map<String, HostInfo> reachable = new LinkedHashMap<>();
+        infoCache.survey(reachable, new LinkedHashMap<>());
+        HostInfo host = reachable.get(s.host());
+        if (host != null && !host.guestAccess()) {
+            users = null;
+        }
         Node n = model.node(s.clientId());
         List<VmRequest.NicRequest> nics = new ArrayList<>();
         int i = 0;

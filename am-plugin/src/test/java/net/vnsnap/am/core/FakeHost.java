@@ -45,6 +45,8 @@ final class FakeHost implements HostAgent {
     final Map<String, HostException> failures = new HashMap<>();
     /** Every mutating call, in order, for tests that check what was asked. */
     final List<String> log = new ArrayList<>();
+    /** Whether this host offers guest access (like a Xen host today when false). */
+    volatile boolean guestAccess = true;
     /** The users each VM with guest access holds now (from its request, then updateUsers). */
     final Map<String, List<GuestUser>> users = new TreeMap<>();
     /** The SSH forward port of each VM with guest access; {@link #moveSshPort} models a restore onto another port. */
@@ -90,7 +92,7 @@ final class FakeHost implements HostAgent {
     public synchronized HostInfo info() throws HostException {
         check("info");
         return new HostInfo(id, hypervisor, "1.0", "tcg", Set.of(SnapshotMode.LIVE, SnapshotMode.COW), 1L << 30, tunnelEndpoint(),
-                images, maxVms, states.size());
+                images, maxVms, states.size(), guestAccess);
     }
 
     @Override

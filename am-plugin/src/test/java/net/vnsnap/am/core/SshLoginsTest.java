@@ -87,6 +87,25 @@ class SshLoginsTest {
     }
 
     @Test
+    void aHostWithoutGuestAccessGetsVmsWithoutUsersAndAdvertisesNoLogin() throws Exception {
+        var h = fx.new Harness();
+        h.h2.guestAccess = false;
+        Map<String, Object> r = h.v3(fx.alice, "ListResources", new Object[0], options("geni_rspec_version", GENI3));
+        var ad = new RSpecReader().read((String) r.get("value"));
+        Map<String, Boolean> login = new HashMap<>();
+        ad.nodes().forEach(n -> login.put(n.componentId(), n.services().map(x -> !x.logins().isEmpty()).orElse(false)));
+        assertEquals(Map.of("urn:publicid:IDN+vnsnap:test+node+h1", true, "urn:publicid:IDN+vnsnap:test+node+h2", false), login);
+
+        value(h.v3(fx.alice, "Allocate", demo, creds(demoCred), AmFixture.twoNodes(true), options()));
+        Map<String, Object> o = new HashMap<>(options("geni_users", users(ALICE, KEY_A)));
+        o.put("geni_rspec_version", GENI3);
+        value(h.v3(fx.alice, "Provision", new Object[] {demo}, creds(demoCred), o));
+        assertEquals(List.of(new GuestUser("alice", KEY_A)), h.h1.requests.values().iterator().next().users());
+        assertEquals(null, h.h2.requests.values().iterator().next().users(), "no users for a VM whose host has no guest access");
+        assertEquals(List.of(), logins(h, "vm2"), "and no login in the manifest");
+    }
+
+    @Test
     void provisionGivesEveryVmTheKeysAndTheManifestOneLoginPerUser() throws Exception {
         var h = provisioned(users(ALICE, KEY_A + "\n" + KEY_A2 + "\n", BOB, KEY_B));
         VmRequest r1 = h.h1.requests.values().iterator().next();

@@ -67,15 +67,16 @@ public final class Dom0Console implements GuestConsole.Source {
         }
         // base64 keeps the bytes exact through the text channel; a missing log reads as empty.
         String command = "[ ! -f " + path + " ] || tail -c +" + (start + kept.size() + 1) + " " + path + " | base64 -w0";
-        Dom0Shell.Result r = null;
-        for (int attempt = 1; r == null; attempt++) {
+        IOException last = null;
+        for (int attempt = 1; attempt <= 5; attempt++) {
             try {
-                r = host.dom0(command, Duration.ofSeconds(60));
+                kept.writeBytes(readOnce(command));
+                lastFetch = System.nanoTime();
+                return;
             } catch (IOException e) {
-                // The channel now and then drops a connection without an exit status on a loaded machine; reading is idempotent.
-                if (attempt >= 5 || !String.valueOf(e.getMessage()).contains("gave no exit status")) {
-                    throw e;
-                }
+                // Reading is idempotent: the channel drops a connection now and then, and on nested TCG a dom0 process
+                // (tail, base64) has been seen to crash; ask again from the same byte.
+                last = e;
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException ie) {
@@ -84,19 +85,20 @@ public final class Dom0Console implements GuestConsole.Source {
                 }
             }
         }
+        throw last;
+    }
+
+    private byte[] readOnce(String command) throws IOException {
+        Dom0Shell.Result r = host.dom0(command, Duration.ofSeconds(60));
         if (!r.ok()) {
             throw new IOException("reading " + describe() + " failed (exit " + r.exitCode() + "): " + r.output());
         }
         String text = r.output().strip();
-        byte[] fresh;
         try {
-            fresh = Base64.getDecoder().decode(text);
+            return Base64.getDecoder().decode(text);
         } catch (IllegalArgumentException e) {
-            // A cut-off answer: keep what we have; the next read asks again from the same byte.
             throw new IOException("reading " + describe() + " gave " + text.length() + " characters that are not base64 (" + e.getMessage()
                     + "): " + text.substring(Math.max(0, text.length() - 80)));
         }
-        kept.writeBytes(fresh);
-        lastFetch = System.nanoTime();
     }
 }

@@ -292,7 +292,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
         }
         return new HostInfo(settings.hostId(), caps.hypervisor(), caps.version(), caps.accelerator(), caps.modes(),
                 freeSpace.applyAsLong(storeRoot), settings.tunnelEndpoint(), new ArrayList<>(new TreeMap<>(settings.images()).keySet()),
-                settings.maxVms(), running);
+                settings.maxVms(), running, driver.offersGuestAccess());
     }
 
     private Capabilities capabilities() throws HostException {

@@ -17,11 +17,19 @@ import net.vnsnap.host.driver.SnapshotMode;
  * @param images            disk images (by short name) VMs can be created from
  * @param maxVms            how many VMs the operator lets this host run
  * @param runningVms        how many it runs now
+ * @param guestAccess       whether its VMs can get guest access (SSH users, {@code VmRequest#users}); the Xen driver has
+ *                          no guest-access channel yet
  */
 public record HostInfo(String hostId, String hypervisor, String hypervisorVersion, String accelerator, Set<SnapshotMode> modes,
-        long freeSnapshotBytes, String tunnelEndpoint, List<String> images, int maxVms, int runningVms) {
+        long freeSnapshotBytes, String tunnelEndpoint, List<String> images, int maxVms, int runningVms, boolean guestAccess) {
     public HostInfo {
         modes = Set.copyOf(modes);
         images = List.copyOf(images);
+    }
+
+    /** A host whose VMs can get guest access. */
+    public HostInfo(String hostId, String hypervisor, String hypervisorVersion, String accelerator, Set<SnapshotMode> modes,
+            long freeSnapshotBytes, String tunnelEndpoint, List<String> images, int maxVms, int runningVms) {
+        this(hostId, hypervisor, hypervisorVersion, accelerator, modes, freeSnapshotBytes, tunnelEndpoint, images, maxVms, runningVms, true);
     }
 }

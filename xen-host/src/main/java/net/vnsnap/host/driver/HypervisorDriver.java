@@ -56,6 +56,11 @@ public interface HypervisorDriver extends AutoCloseable {
         throw new UnsupportedFeatureException(getClass().getSimpleName() + " cannot update the users of guest " + vm);
     }
 
+    /** Whether this driver's VMs can get guest access ({@link VmSpec#access()}); {@link #create} refuses it otherwise. */
+    default boolean offersGuestAccess() {
+        return true;
+    }
+
     /** How the agent gives each VM its own writable copy of an image's disk, in the format this driver's guests read. */
     enum WritableDisk {
         /** A qcow2 overlay backed by the image (created with qemu-img in constant time). */

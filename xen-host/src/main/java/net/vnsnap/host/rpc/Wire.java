@@ -166,6 +166,7 @@ final class Wire {
         m.put("images", i.images());
         m.put("maxVms", i.maxVms());
         m.put("runningVms", i.runningVms());
+        m.put("guestAccess", i.guestAccess());
         return m;
     }
 
@@ -184,7 +185,9 @@ final class Wire {
                 string(field(s, "accelerator", "host info"), "accelerator"), modes,
                 count(field(s, "freeSnapshotBytes", "host info"), "freeSnapshotBytes"),
                 string(field(s, "tunnelEndpoint", "host info"), "tunnelEndpoint"), images,
-                integer(field(s, "maxVms", "host info"), "maxVms"), integer(field(s, "runningVms", "host info"), "runningVms"));
+                integer(field(s, "maxVms", "host info"), "maxVms"), integer(field(s, "runningVms", "host info"), "runningVms"),
+                // A hostd from before the field existed offered guest access wherever it ran.
+                !s.containsKey("guestAccess") || bool(s.get("guestAccess"), "guestAccess"));
     }
 
     static Map<String, Object> segment(SegmentSpec sp) {

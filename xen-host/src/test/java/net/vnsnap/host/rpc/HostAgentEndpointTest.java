@@ -1,6 +1,7 @@
 package net.vnsnap.host.rpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -112,6 +113,12 @@ class HostAgentEndpointTest {
         HostInfo i = new HostInfo("h1", "qemu", "10.0.2", "tcg", Set.of(SnapshotMode.COW, SnapshotMode.STOP), 1L << 40, "h1:4790",
                 List.of("guest"), 8, 2);
         assertEquals(i, Wire.info(Wire.info(i)));
+        HostInfo xen = new HostInfo("x1", "xen", "4.17.7", "pvh", Set.of(SnapshotMode.LIVE, SnapshotMode.STOP), 1L << 30, "x1:4790",
+                List.of("guest"), 4, 0, false);
+        assertEquals(xen, Wire.info(Wire.info(xen)), "a host without guest access says so");
+        Map<String, Object> older = new java.util.LinkedHashMap<>(Wire.info(xen));
+        older.remove("guestAccess");
+        assertTrue(Wire.info(older).guestAccess(), "an older agent's answer: guest access, as every host then offered");
         assertEquals(Instant.parse("2026-11-26T12:00:00Z"), Wire.time("2026-11-26T14:00:00+02:00", "t"));
     }
 

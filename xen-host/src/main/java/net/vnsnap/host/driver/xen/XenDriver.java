@@ -116,6 +116,12 @@ public final class XenDriver implements HypervisorDriver {
         return type;
     }
 
+    /** Not yet: no control NIC or user-list channel into domUs (docs/xen-driver.md). */
+    @Override
+    public boolean offersGuestAccess() {
+        return false;
+    }
+
     /** Raw: domUs reach disks through blkback, which reads raw files (no qemu-img or qdisk in a minimal dom0). */
     @Override
     public WritableDisk writableDisk() {

@@ -15,6 +15,14 @@ public interface FrameLink extends AutoCloseable {
     /** Sends a frame towards the guest. */
     void send(byte[] buf, int len) throws IOException;
 
+    /**
+     * Whether the guest can take frames now. A vif's carrier comes up only once the domU's netfront has connected
+     * (after a boot, and after a restored domain runs again); a frame sent before that is dropped by netback.
+     */
+    default boolean ready() {
+        return true;
+    }
+
     @Override
     void close();
 }

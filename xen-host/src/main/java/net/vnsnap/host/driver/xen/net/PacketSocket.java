@@ -86,6 +86,17 @@ public final class PacketSocket implements FrameLink {
         return 0;
     }
 
+    /** The vif's carrier, which netback raises when the domU's netfront connects. */
+    @Override
+    public boolean ready() {
+        try {
+            return "1".equals(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", ifname, "carrier")).strip());
+        } catch (IOException e) {
+            // EINVAL while the interface is administratively down, or gone.
+            return false;
+        }
+    }
+
     @Override
     public void send(byte[] buf, int len) throws IOException {
         long n = libc.send(fd, buf, len, 0);

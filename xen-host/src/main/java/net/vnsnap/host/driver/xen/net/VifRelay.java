@@ -6,6 +6,7 @@ import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -19,6 +20,8 @@ public final class VifRelay implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(VifRelay.class);
     /** Largest frame carried (a 64 KiB GSO frame; the switch enforces its own limit). */
     static final int MAX_FRAME = 65535;
+    /** How long frames for the guest wait for its link to come up before they are sent anyway (and likely dropped). */
+    static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final String name;
     private final FrameLink vif;
@@ -29,6 +32,8 @@ public final class VifRelay implements AutoCloseable {
     private final AtomicLong framesFromGuest = new AtomicLong();
     private final AtomicLong framesToGuest = new AtomicLong();
     private final AtomicLong checksumsCompleted = new AtomicLong();
+    /** Set once the guest's link was seen up; read and written by the to-guest thread only. */
+    private boolean guestReady;
     private volatile boolean stopping;
 
     private VifRelay(String name, FrameLink vif, DatagramChannel udp, InetSocketAddress remote) {
@@ -103,6 +108,10 @@ public final class VifRelay implements AutoCloseable {
                 udp.receive(in);
                 in.flip();
                 if (in.remaining() >= 14) {
+                    // Until the guest's link is up (a restored domain reconnecting its netfront) the frames wait here
+                    // and in the socket's buffer, in order: the switch releases a restored VM's held and recorded
+                    // frames as it resumes, before the guest can take them.
+                    awaitGuestReady();
                     vif.send(in.array(), in.remaining());
                     framesToGuest.incrementAndGet();
                 }
@@ -115,6 +124,26 @@ public final class VifRelay implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private void awaitGuestReady() {
+        if (guestReady) {
+            return;
+        }
+        long end = System.nanoTime() + READY_WAIT_NANOS;
+        while (!stopping && !vif.ready()) {
+            if (System.nanoTime() > end) {
+                LOG.warn("{}: the guest's link is still down after {} s; sending anyway", name, TimeUnit.NANOSECONDS.toSeconds(READY_WAIT_NANOS));
+                break;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        guestReady = true;
     }
 
     /** Keeps a persistent error (e.g. the vif went away) from spinning a core. */

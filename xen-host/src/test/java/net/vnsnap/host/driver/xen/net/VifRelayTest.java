@@ -26,6 +26,12 @@ class VifRelayTest {
         final BlockingQueue<byte[]> fromGuest = new LinkedBlockingQueue<>();
         final BlockingQueue<byte[]> toGuest = new LinkedBlockingQueue<>();
         volatile boolean closed;
+        volatile boolean up = true;
+
+        @Override
+        public boolean ready() {
+            return up;
+        }
 
         @Override
         public int receive(byte[] buf) {
@@ -49,6 +55,33 @@ class VifRelayTest {
         @Override
         public void close() {
             closed = true;
+        }
+    }
+
+    @Test
+    void framesForAGuestWhoseLinkIsDownWaitInOrderUntilItComesUp() throws Exception {
+        Link vif = new Link();
+        vif.up = false;
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                for (int i = 1; i <= 3; i++) {
+                    byte[] f = new byte[60];
+                    f[59] = (byte) i;
+                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                }
+                assertEquals(null, vif.toGuest.poll(300, TimeUnit.MILLISECONDS), "nothing is sent while the guest's link is down");
+                vif.up = true;
+                for (int i = 1; i <= 3; i++) {
+                    byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
+                    assertNotNull(got, "frame " + i + " after the link came up");
+                    assertEquals((byte) i, got[59]);
+                }
+                assertEquals(3, r.framesToGuest());
+            } finally {
+                r.close();
+            }
         }
     }
 
