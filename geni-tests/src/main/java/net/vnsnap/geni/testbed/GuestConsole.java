@@ -146,6 +146,32 @@ public final class GuestConsole {
         }
     }
 
+    /** Everything from {@code offset}, a partly written last line included (a shell prompt has no newline). */
+    public String text(long offset) throws IOException {
+        byte[] all = source.bytes();
+        int start = (int) Math.min(offset, all.length);
+        return new String(all, start, all.length - start, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Waits until the guest's console shell is up: its prompt {@code "/ # "} after the guest's {@code USERSPACE-UP}
+     * line. Input typed before the guest opens its console is lost.
+     */
+    public void awaitShell(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String t = text(0);
+            int up = t.indexOf("USERSPACE-UP");
+            if (up >= 0 && t.indexOf("/ # ", up) > 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no console shell in " + source.describe() + " within " + timeout + "; its tail:\n" + tail(0, 15));
+            }
+            Thread.sleep(500);
+        }
+    }
+
     /** The last {@code n} lines from {@code offset}, for failure messages. */
     public String tail(long offset, int n) throws IOException {
         List<String> l = lines(offset);
