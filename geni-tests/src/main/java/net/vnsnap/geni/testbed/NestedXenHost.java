@@ -394,12 +394,14 @@ public final class NestedXenHost implements AutoCloseable {
                 + ",hostfwd=udp:127.0.0.1:" + tunnel + "-:" + TUNNEL_PORT;
         // -Dvnsnap.xen.qemu picks another QEMU (e.g. qemu-system-x86_64 for the installed QEMU 10, which cannot run PVH domUs).
         String qemu = System.getProperty("vnsnap.xen.qemu", image.qemu().toString());
-        // -Dvnsnap.xen.tcg.thread=single runs both emulated CPUs on one host thread (slower; for diagnosing MTTCG effects).
+        // -Dvnsnap.xen.tcg.thread=single runs both emulated CPUs on one host thread, -Dvnsnap.xen.smp=1 gives Xen one
+        // CPU (slower; for diagnosing effects of concurrency in the emulation).
         String thread = System.getProperty("vnsnap.xen.tcg.thread", "multi");
         // -Dvnsnap.xen.cpu overrides the model (max keeps the emulated SVM+NPT; -rdtscp for PVH guests; dropping AVX
         // makes PVH domUs triple-fault).
         String cpu = System.getProperty("vnsnap.xen.cpu", "max,-rdtscp");
-        List<String> argv = List.of(qemu, "-accel", "tcg,thread=" + thread, "-cpu", cpu, "-smp", "2",
+        String cpus = System.getProperty("vnsnap.xen.smp", "2");
+        List<String> argv = List.of(qemu, "-accel", "tcg,thread=" + thread, "-cpu", cpu, "-smp", cpus,
                 "-m", Integer.toString(s.memoryMiB()), "-display", "none", "-monitor", "none", "-no-reboot",
                 "-serial", "file:" + serial, "-kernel", image.hypervisor().toString(), "-append", xenArgs,
                 "-initrd", image.dom0Kernel() + " " + dom0Args + "," + bootCpio,
