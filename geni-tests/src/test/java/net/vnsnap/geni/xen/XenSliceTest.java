@@ -521,8 +521,10 @@ class XenSliceTest {
             Thread.sleep(3000); // the slice runs on past the snapshot
 
             Map<String, GuestConsole> restored = new LinkedHashMap<>();
-            restored.put("x", Dom0Console.fromNow(host, x));
             client.poa("vnsnap_restore", LocalTestbed.options("vnsnap_snapshot_id", id));
+            // The restored domain appends to the original's log, and the original runs on until the AM quiesces it:
+            // the restored run's console starts where the original stopped (paused or gone), not where the call began.
+            restored.put("x", consoleAfterQuiesce(x));
             List<Map<String, Object>> ready = client.awaitState("geni_ready", SLOW);
             ready.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
             ready.forEach(st -> assertEquals("vnsnap_restore", st.get("vnsnap_last_action"), st.toString()));
@@ -531,6 +533,24 @@ class XenSliceTest {
             restored.put("q", new GuestConsole(Path.of(q2.consoleLog())));
             assertConsistent("x", "q", original, restored);
             client.delete();
+        }
+    }
+
+    /** The console of {@code domain} from the moment its current incarnation no longer runs (paused or destroyed). */
+    private GuestConsole consoleAfterQuiesce(String domain) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            VmInfo v = agent.vms().stream().filter(i -> i.name().equals(domain)).findFirst().orElse(null);
+            if (v != null && v.restoredFrom() != null && !v.restoredFrom().isEmpty()) {
+                throw new AssertionError(domain + " was replaced before the test saw the original stop: " + v);
+            }
+            if (v == null || v.state() != VmState.RUNNING) {
+                return Dom0Console.fromNow(host, domain);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the AM did not quiesce " + domain + " within 2 minutes of vnsnap_restore");
+            }
+            Thread.sleep(200);
         }
     }
 
