@@ -455,7 +455,7 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             List<DiskSpec> disks = new ArrayList<>();
             if (image.disk() != null) {
                 overlay = createOverlay(request.name(), image.disk());
-                disks.add(new DiskSpec("disk0", overlay, overlay.toString().endsWith(".raw") ? "raw" : "qcow2"));
+                disks.add(new DiskSpec("disk0", overlay, driver.writableDisk() == HypervisorDriver.WritableDisk.RAW_COPY ? "raw" : "qcow2"));
             }
             if (image.cloudInit()) {
                 long now = timing.clock().millis();
