@@ -215,6 +215,13 @@ public final class AggregateManager implements AmApiV3 {
         return new OpState(policy.amUrn(), "geni_ready", kinds, states);
     }
 
+    /** The hosts that answered (from the info cache), by id. */
+    private Map<String, HostInfo> reachableHosts() {
+        Map<String, HostInfo> reachable = new LinkedHashMap<>();
+        infoCache.survey(reachable, new LinkedHashMap<>());
+        return reachable;
+    }
+
     /** Asks every host for its info now (kept for ListResources too); an unreachable one is logged and left out, never fatal. */
     private void survey(Map<String, HostInfo> reachable, Map<String, String> unreachable) {
         for (String id : hosts.hostIds()) {
@@ -356,12 +363,13 @@ public final class AggregateManager implements AmApiV3 {
             Map<String, SshEndpoint> endpoints = new LinkedHashMap<>();
             try {
                 setUpSegments(rec, model, todo, undo, failedHosts, bestEffort);
+                Map<String, HostInfo> reachable = reachableHosts();
                 for (Sliver s : todo) {
                     if (failedHosts.containsKey(s.host())) {
                         changed.put(s.urn(), s.withOperational(OperationalState.FAILED, failedHosts.get(s.host())));
                         continue;
                     }
-                    VmRequest req = vmRequest(rec, model, s, users);
+                    VmRequest req = vmRequest(rec, model, s, users, reachable);
                     try {
                         VmInfo vm = hosts.agent(s.host()).createVm(req);
                         undo.add(s.host(), "destroying VM " + s.vmName(), a -> a.destroyVm(s.vmName()));
@@ -474,11 +482,9 @@ public final class AggregateManager implements AmApiV3 {
 
     /**
      * The VM of a sliver, with the slice's users where its host offers guest access (then every VM gets it, so a later
-     * geni_update_users reaches it); without users elsewhere.
+     * geni_update_users reaches it); without users elsewhere. {@code reachable} is one survey of the hosts per call.
      */
-    private VmRequest vmRequest(SliceRecord rec, SliceModel model, Sliver s, List<GuestUser> users) {
-        Map<String, HostInfo> reachable = new LinkedHashMap<>();
-        infoCache.survey(reachable, new LinkedHashMap<>());
+    private VmRequest vmRequest(SliceRecord rec, SliceModel model, Sliver s, List<GuestUser> users, Map<String, HostInfo> reachable) {
         HostInfo host = reachable.get(s.host());
         if (host != null && !host.guestAccess()) {
             users = null;
@@ -763,6 +769,8 @@ public final class AggregateManager implements AmApiV3 {
         // A recreated VM has a new SSH port.
         Map<String, SshEndpoint> endpoints = new LinkedHashMap<>();
         Undo undo = new Undo();
+        // Surveyed once, by the first sliver that is recreated.
+        Map<String, HostInfo> reachable = null;
         try {
             for (Sliver s : provisioned) {
                 HostAgent a;
@@ -788,8 +796,11 @@ public final class AggregateManager implements AmApiV3 {
                         default -> {
                             SliceModel model = SliceModel.of(rec);
                             List<GuestUser> users = SliceUsers.of(rec).guestUsers();
+                            if (reachable == null) {
+                                reachable = reachableHosts();
+                            }
                             a.destroyVm(s.vmName());
-                            VmInfo vm = a.createVm(vmRequest(rec, model, s, users));
+                            VmInfo vm = a.createVm(vmRequest(rec, model, s, users, reachable));
                             changed.put(s.urn(), s.withOperational(running(vm), ""));
                             endpoints.put(s.vmName(), vm.ssh());
                         }

@@ -56,18 +56,21 @@ public final class NestedXenHost implements AutoCloseable {
     public static final String GUEST_DIR = "/opt/vnsnap/guest";
     /** The project's guest initramfs with the Xen overlay appended (image "guest" of hostd in dom0). */
     public static final String GUEST_XEN_INITRD = GUEST_DIR + "/initramfs-xen.cpio.gz";
-    /**
-     * Its kernel command line: the overlay's rdinit, the Xen console, and {@code noxsave}: on the nested host a domU's
-     * processes now and then died of invalid-opcode faults in glibc's AVX code though CPUID offered AVX (its XCR0 lost,
-     * docs/xen-testing.md trap 8); without XSAVE the guest's CPUID says no AVX and glibc takes its SSE code.
-     */
-    public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1 noxsave";
+    /** Its kernel command line: the overlay's rdinit and the Xen console. */
+    public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1";
     /** The tiny test domU initramfs of the cached image: prints {@code DOMU-BOOTED}, then {@code COUNTER n} each second. */
     public static final String TINY_DOMU_INITRD = "/boot/domu.cpio.gz";
     /** The raw disk image of hostd's {@code disky} image (16 MiB of zeros, made at every boot on dom0's tmpfs). */
     public static final String DISK_IMAGE = "/tmp/vnsnap-hostd/images/disk.raw";
     /** Where xenconsoled writes each domU's console ({@code guest-<name>.log}). */
     public static final String CONSOLE_LOG_DIR = "/var/log/xen/console";
+    /**
+     * Xen option that keeps XSAVE (and so AVX) from Xen and every guest. With it on, the extended register state of
+     * dom0 and domU processes got corrupted under QEMU 7.2's emulated SVM once domUs ran: hostd's JVM died in the GC
+     * with vector-register garbage in heap headers, dom0 tools crashed in ld.so, domU processes hit invalid-opcode
+     * faults in glibc's AVX code (docs/xen-testing.md trap 8). With FXSAVE only, two domUs run stably.
+     */
+    static final String XSAVE_OFF = "xsave=0";
     /** Text on the serial console that means dom0 or the machine died: a flake worth one more boot. */
     private static final List<String> CRASH_SIGNS = List.of("Hardware Dom0 crashed", "Kernel panic", "Segmentation fault",
             "domain_crash_sync", "Panic on CPU");
@@ -387,7 +390,12 @@ public final class NestedXenHost implements AutoCloseable {
     private static Process startQemu(Settings s, XenImage image, Path bootCpio, Path serial, Path out, int rpc, int cmd, int tunnel)
             throws IOException {
         String xenArgs = "console=com1 com1=115200,8n1 dom0_mem=" + s.dom0MemoryMiB() + "M,max:" + s.dom0MemoryMiB()
-                + "M dom0_max_vcpus=1 loglvl=all guest_loglvl=all smap=0 smep=0";
+                + "M dom0_max_vcpus=1 loglvl=all guest_loglvl=all smap=0 smep=0 " + XSAVE_OFF;
+        // -Dvnsnap.xen.hv.args appends options to Xen's command line (diagnosis of the emulated SVM, e.g. asid=0).
+        String extraXenArgs = System.getProperty("vnsnap.xen.hv.args", "").trim();
+        if (!extraXenArgs.isEmpty()) {
+            xenArgs += " " + extraXenArgs;
+        }
         String dom0Args = "console=hvc0 earlyprintk=xen vnsnap.run=hostd";
         for (Path f : List.of(image.dom0Kernel(), bootCpio)) {
             if (f.toString().contains(",")) {

@@ -15,6 +15,7 @@ import net.vnsnap.host.driver.xen.libxl.LibxlChildprocHooks;
 import net.vnsnap.host.driver.xen.libxl.LibxlDomainRestoreParams;
 import net.vnsnap.host.driver.xen.libxl.LibxlRaw;
 import net.vnsnap.host.driver.xen.libxl.RawLibraries;
+import net.vnsnap.host.driver.xen.libxl.XenStoreRaw;
 import net.vnsnap.host.driver.xen.libxl.XenToolLogRaw;
 
 /**
@@ -33,6 +34,7 @@ final class Libxl implements AutoCloseable {
     private final LibxlRaw xl;
     private final LibcRaw libc;
     private final XenToolLogRaw xtl;
+    private final XenStoreRaw xs;
     private final Pointer ctx;
     private final Pointer logger;
     /** libxl keeps a pointer to the hooks for the context's lifetime, so they must stay reachable. */
@@ -47,6 +49,7 @@ final class Libxl implements AutoCloseable {
         this.xl = raw.libxl();
         this.libc = raw.libc();
         this.xtl = raw.xtl();
+        this.xs = raw.xenstore();
         this.ctx = ctx;
         this.logger = logger;
         this.hooks = hooks;
@@ -253,6 +256,11 @@ final class Libxl implements AutoCloseable {
         if (c != 0) {
             throw system("close", "fd " + fd);
         }
+    }
+
+    /** Sets a watch on a xenstore node over a connection of its own (closed with the watch). */
+    XenStoreWatch watch(String path, String token) throws LibxlException {
+        return XenStoreWatch.open(xs, libc, path, token);
     }
 
     void closeQuietly(int fd) {

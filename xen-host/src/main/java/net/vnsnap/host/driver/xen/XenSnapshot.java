@@ -82,10 +82,13 @@ final class XenSnapshot {
                     throw new HookFailure("the cut hook failed before the pause: " + e.getMessage(), e);
                 }
             }
-            // Live: libxl suspends the domain by itself after its last pass, and a frame reaching a suspended domain's
-            // vif waits in dom0's queues, in no image; so the switch holds the domain's frames from the end of the
-            // first pass (all of RAM written), when only the short passes over dirtied pages remain.
-            watcher = new Watcher(image, header.length, ram, live ? header.length + ram : -1);
+            // Live: libxl asks the guest to suspend by itself after its last pass. A frame that reaches the guest's
+            // vif once the guest is suspending waits in dom0's queues or in a ring the restored netfront discards,
+            // so the switch holds the domain's frames from that request (libxl writes "suspend" to the domain's
+            // control/shutdown node). Without a xenstore watch the hold starts at the end of the first pass (all of
+            // RAM written), when only the short passes over dirtied pages remain.
+            XenStoreWatch request = live ? suspendRequestWatch() : null;
+            watcher = new Watcher(image, header.length, ram, live && request == null ? header.length + ram : -1, request);
             watcher.start();
             suspendCalled = true;
             libxl.suspend(dom.domid, fd, live);
@@ -96,7 +99,7 @@ final class XenSnapshot {
                 // The save finished between two polls: the domain is still suspended, so the cut is taken now.
                 watcher.pausedNanos = suspendReturned;
                 watcher.pausedAt = clock.instant();
-                watcher.startHold();
+                watcher.startHold("the save ended");
                 watcher.callHook();
             }
             if (watcher.hookError != null) {
@@ -132,6 +135,17 @@ final class XenSnapshot {
             }
             libxl.closeQuietly(fd);
             throw fail(e, suspendCalled);
+        }
+    }
+
+    /** A watch on the node libxl writes to ask the guest to suspend; null (logged) where xenstore cannot be watched. */
+    private XenStoreWatch suspendRequestWatch() {
+        String path = "/local/domain/" + dom.domid + "/control/shutdown";
+        try {
+            return libxl.watch(path, "vnsnap-suspend-" + dom.domid);
+        } catch (LibxlException e) {
+            LOG.warn("{}: cannot watch {} ({}); frames are held from the end of the first pass instead", dom.name, path, e.getMessage());
+            return null;
         }
     }
 
@@ -199,22 +213,31 @@ final class XenSnapshot {
         volatile Instant pausedAt;
         volatile HookFailure hookError;
 
-        Watcher(Path image, long headerBytes, long ram, long holdFromBytes) {
+        /** Live mode: the domain's control/shutdown node, whose change is libxl's suspend request; null without one. */
+        private final XenStoreWatch request;
+
+        Watcher(Path image, long headerBytes, long ram, long holdFromBytes, XenStoreWatch request) {
             super("xen-snapshot-watch-" + dom.name);
             setDaemon(true);
             this.image = image;
             this.headerBytes = headerBytes;
             this.ram = ram;
             this.holdFromBytes = holdFromBytes;
-            this.holding = holdFromBytes < 0;
+            this.request = request;
+            // Stop mode: the caller holds the frames before it pauses the domain.
+            this.holding = req.mode() != SnapshotMode.LIVE;
         }
 
-        /** Live mode: calls {@code beforePause} once, at the end of the first pass or at the latest before the cut. */
-        void startHold() {
+        /**
+         * Live mode: calls {@code beforePause} once, when libxl asks the guest to suspend (or, without a watch, at the
+         * end of the first pass), at the latest before the cut.
+         */
+        void startHold(String why) {
             if (holding) {
                 return;
             }
             holding = true;
+            LOG.info("{}: holding the frames to the domain from now, {} (image {} of {} bytes of RAM)", dom.name, why, imageBytes(), ram);
             try {
                 req.cut().beforePause(dom.name);
             } catch (Exception e) {
@@ -231,12 +254,15 @@ final class XenSnapshot {
                     if (info.isPresent() && info.get().suspended()) {
                         pausedNanos = System.nanoTime();
                         pausedAt = clock.instant();
-                        startHold();
+                        startHold("the domain is suspended");
                         callHook();
                         return;
                     }
-                    if (!holding && Files.size(image) >= holdFromBytes) {
-                        startHold();
+                    if (!holding && request != null && request.changes() > 0) {
+                        startHold("libxl asked the guest to suspend");
+                    }
+                    if (!holding && holdFromBytes >= 0 && Files.size(image) >= holdFromBytes) {
+                        startHold("the first pass is written");
                     }
                 } catch (LibxlException | IOException e) {
                     LOG.debug("{}: state poll failed during the snapshot: {}", dom.name, e.getMessage());
@@ -254,6 +280,14 @@ final class XenSnapshot {
             }
         }
 
+        private long imageBytes() {
+            try {
+                return Files.size(image);
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
         void callHook() {
             try {
                 req.cut().atCut(dom.name, pausedAt);
@@ -262,13 +296,17 @@ final class XenSnapshot {
             }
         }
 
-        /** Stops polling and waits for a hook call in progress. */
+        /** Stops polling, waits for a hook call in progress and drops the xenstore watch. */
         void finish() {
             done = true;
             try {
                 join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                if (request != null) {
+                    request.close();
+                }
             }
         }
     }

@@ -25,14 +25,16 @@ import net.vnsnap.host.driver.xen.libxl.LibxlChildprocHooks;
 import net.vnsnap.host.driver.xen.libxl.LibxlDomainRestoreParams;
 import net.vnsnap.host.driver.xen.libxl.LibxlRaw;
 import net.vnsnap.host.driver.xen.libxl.RawLibraries;
+import net.vnsnap.host.driver.xen.libxl.XenStoreRaw;
 import net.vnsnap.host.driver.xen.libxl.XenToolLogRaw;
 
 /**
- * An in-memory Xen behind the raw libxl, xentoollog and libc interfaces: it records every call, simulates domains
- * (paused at creation, suspended by a save until resumed), writes a recognisable save stream to real files through
- * its own file descriptors, and can be told to fail a call with a libxl code.
+ * An in-memory Xen behind the raw libxl, xentoollog, libc and libxenstore interfaces: it records every call, simulates
+ * domains (paused at creation, suspended by a save until resumed, asked to suspend through their control/shutdown
+ * node first), writes a recognisable save stream to real files through its own file descriptors, and can be told to
+ * fail a call with a libxl code.
  */
-final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
+final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw, XenStoreRaw {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What the fake save stream starts with; a restore refuses anything else. */
     static final String STREAM_MAGIC = "FAKE-LIBXL-STREAM-V2\n";
@@ -88,8 +90,37 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
     volatile LibxlDomainRestoreParams lastRestoreParams;
     volatile String lastCreateJson;
 
+    /** Whether xs_open connects (false: as if xenstored were unreachable). */
+    volatile boolean xenstoreUp = true;
+    /** How long a guest takes between libxl's suspend request and its suspension (the watcher's chance to see it). */
+    volatile long suspendRequestMillis = 40;
+    /** One set watch: its connection, node and token. */
+    private record Watch(long handle, String path, String token) {
+    }
+
+    private final List<Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Fired watch events (path, token) waiting on each connection. */
+    private final Map<Long, java.util.Queue<String[]>> events = new ConcurrentHashMap<>();
+
     RawLibraries libraries() {
-        return new RawLibraries(this, this, this);
+        return new RawLibraries(this, this, this, this);
+    }
+
+    /** Writes a xenstore node: every watch on it fires. */
+    void writeNode(String path) {
+        for (Watch w : watches) {
+            if (path.equals(w.path) || path.startsWith(w.path + "/")) {
+                java.util.Queue<String[]> q = events.get(w.handle);
+                if (q != null) {
+                    q.add(new String[] {path, w.token});
+                }
+            }
+        }
+    }
+
+    /** Watches set and not yet removed. */
+    int openWatches() {
+        return watches.size();
     }
 
     /** Makes the next call of {@code function} return {@code rc}. */
@@ -278,6 +309,10 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
                 }
                 duringPreCopy.accept(domid);
             }
+            // libxl asks a PV-aware guest to suspend through its control node; the guest takes a moment to obey.
+            writeNode("/local/domain/" + domid + "/control/shutdown");
+            call("domain " + domid + " asked to suspend");
+            Thread.sleep(suspendRequestMillis);
             d.shutdown = true;
             d.reason = "suspend";
             call("domain " + domid + " suspended");
@@ -495,6 +530,68 @@ final class FakeXen implements LibxlRaw, XenToolLogRaw, LibcRaw {
         } catch (IOException | NullPointerException e) {
             return -1;
         }
+    }
+
+    // ---- libxenstore ----
+
+    @Override
+    public Pointer xs_open(long flags) {
+        call("xs_open");
+        if (!xenstoreUp) {
+            com.sun.jna.Native.setLastError(2);
+            return null;
+        }
+        Memory h = new Memory(8);
+        live.put(Pointer.nativeValue(h), h);
+        events.put(Pointer.nativeValue(h), new java.util.concurrent.ConcurrentLinkedQueue<>());
+        return h;
+    }
+
+    @Override
+    public void xs_close(Pointer xsh) {
+        call("xs_close");
+        long h = Pointer.nativeValue(xsh);
+        watches.removeIf(w -> w.handle == h);
+        events.remove(h);
+        live.remove(h);
+    }
+
+    @Override
+    public byte xs_watch(Pointer h, String path, String token) {
+        call("xs_watch " + path);
+        long handle = Pointer.nativeValue(h);
+        watches.add(new Watch(handle, path, token));
+        // As xenstored does: a new watch fires once at once.
+        events.get(handle).add(new String[] {path, token});
+        return 1;
+    }
+
+    @Override
+    public byte xs_unwatch(Pointer h, String path, String token) {
+        call("xs_unwatch " + path);
+        long handle = Pointer.nativeValue(h);
+        return (byte) (watches.removeIf(w -> w.handle == handle && w.path.equals(path) && w.token.equals(token)) ? 1 : 0);
+    }
+
+    @Override
+    public Pointer xs_check_watch(Pointer h) {
+        java.util.Queue<String[]> q = events.get(Pointer.nativeValue(h));
+        String[] e = q == null ? null : q.poll();
+        if (e == null) {
+            com.sun.jna.Native.setLastError(11);
+            return null;
+        }
+        // One malloc'd block as libxenstore returns it: two pointers, then the strings they point at.
+        byte[] path = (e[0] + "\0").getBytes(StandardCharsets.UTF_8);
+        byte[] token = (e[1] + "\0").getBytes(StandardCharsets.UTF_8);
+        Memory m = new Memory(16 + path.length + token.length);
+        m.write(16, path, 0, path.length);
+        m.write(16 + path.length, token, 0, token.length);
+        m.setPointer(0, m.share(16));
+        m.setPointer(8, m.share(16 + path.length));
+        unfreed.add(Pointer.nativeValue(m));
+        live.put(Pointer.nativeValue(m), m);
+        return m;
     }
 
     @Override

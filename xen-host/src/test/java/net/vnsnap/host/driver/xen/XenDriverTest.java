@@ -173,8 +173,7 @@ class XenDriverTest {
         SnapshotResult r = driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, image, hook)
                 .withProgress((vm, transferred, total, phase) -> phases.add(phase)));
         assertEquals(List.of("beforePause calls=1", "vm1 suspended=true at=" + NOW, "afterResume calls=1"), hookSaw,
-                "a short save (the first pass never reached RAM's size): the hold starts at the latest before the cut, "
-                        + "one cut while suspended, the hold ends after the resume");
+                "the hold starts at libxl's suspend request, one cut while suspended, the hold ends after the resume");
         assertEquals(VmState.RUNNING, driver.state("vm1"));
         assertEquals(SnapshotMode.LIVE, r.mode());
         assertEquals(NOW, r.cutAt());
@@ -182,8 +181,8 @@ class XenDriverTest {
         assertEquals("completed", phases.get(phases.size() - 1));
         List<String> seq = xen.calls.stream().filter(c -> c.startsWith("libxl_domain_suspend") || c.startsWith("libxl_domain_resume")
                 || c.startsWith("domain ")).toList();
-        assertEquals(List.of("libxl_domain_suspend " + domid + " flags=2", "domain " + domid + " suspended",
-                "libxl_domain_resume " + domid + " suspend_cancel=1"), seq);
+        assertEquals(List.of("libxl_domain_suspend " + domid + " flags=2", "domain " + domid + " asked to suspend",
+                "domain " + domid + " suspended", "libxl_domain_resume " + domid + " suspend_cancel=1"), seq);
         XlSaveHeader h = XlSaveHeader.read(image);
         JsonNode saved = JSON.readTree(h.configJson());
         assertEquals(0, saved.path("c_info").path("domid").asInt(), "domid not pinned, as xl save writes it");
@@ -196,7 +195,43 @@ class XenDriverTest {
     }
 
     @Test
-    void liveSnapshotHoldsFramesFromTheEndOfTheFirstPassNotDuringIt() throws Exception {
+    void liveSnapshotHoldsFramesFromLibxlsSuspendRequestNotDuringThePreCopy() throws Exception {
+        driver.create(spec("vm1", freePortPair()));
+        driver.start("vm1");
+        int domid = xen.byName("vm1").domid;
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        CutHook hook = new CutHook() {
+            @Override
+            public void atCut(String vm, Instant pausedAt) {
+                order.add("cut");
+            }
+
+            @Override
+            public void beforePause(String vm) {
+                order.add("beforePause suspended=" + xen.domains.get(domid).suspended());
+            }
+        };
+        // Even a first pass of all of RAM does not start the hold: only libxl's request to the guest does.
+        xen.firstPassBytes = 128L << 20;
+        xen.suspendRequestMillis = 300;
+        xen.duringPreCopy = d -> {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            while (order.isEmpty() && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            order.add("still pre-copying");
+        };
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live.img"), hook));
+        assertEquals(List.of("still pre-copying", "beforePause suspended=false", "cut"), order,
+                "the hold begins when libxl asks the guest to suspend, while the guest still runs");
+        assertEquals(0, xen.openWatches(), "the watch is removed after the snapshot");
+        assertTrue(xen.calls.contains("xs_close"), "its xenstore connection is closed");
+        assertTrue(xen.unfreed.isEmpty(), "every watch event freed: " + xen.unfreed.size());
+    }
+
+    @Test
+    void withoutXenstoreALiveSnapshotHoldsFramesFromTheEndOfTheFirstPass() throws Exception {
+        xen.xenstoreUp = false;
         driver.create(spec("vm1", freePortPair()));
         driver.start("vm1");
         int domid = xen.byName("vm1").domid;

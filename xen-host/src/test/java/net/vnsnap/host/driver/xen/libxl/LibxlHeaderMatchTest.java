@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * not installed); without a reachable Debian mirror the test is skipped and says so.
  */
 class LibxlHeaderMatchTest {
-    private static final String[] HEADERS = {"libxl.h", "libxl_event.h", "libxl_utils.h", "_libxl_types.h", "xentoollog.h"};
+    private static final String[] HEADERS = {"libxl.h", "libxl_event.h", "libxl_utils.h", "_libxl_types.h", "xentoollog.h", "xenstore.h",
+        "xen/io/xs_wire.h"};
     private static String text;
     private static String raw;
 
@@ -126,12 +127,14 @@ class LibxlHeaderMatchTest {
         return switch (c) {
             case "void" -> "void";
             case "int", "unsigned", "uint32_t", "xentoollog_level", "libxl_domid" -> "int";
-            case "size_t", "ssize_t", "off_t" -> "long";
+            case "size_t", "ssize_t", "off_t", "unsigned long" -> "long";
+            case "bool" -> "byte";
+            case "xs_transaction_t" -> "int";
             case "char*" -> isReturn ? "Pointer" : "String";
             case "uint32_t*", "int*" -> "IntByReference";
             case "libxl_domain_restore_params*" -> "LibxlDomainRestoreParams";
             case "libxl_childproc_hooks*" -> "LibxlChildprocHooks";
-            default -> c.endsWith("**") ? "PointerByReference" : c.endsWith("*") ? "Pointer" : "?" + c;
+            default -> c.endsWith("**") ? (isReturn ? "Pointer" : "PointerByReference") : c.endsWith("*") ? "Pointer" : "?" + c;
         };
     }
 
@@ -175,6 +178,16 @@ class LibxlHeaderMatchTest {
     @Test
     void xentoollogFunctionsMatchTheHeaders() {
         checkInterface(XenToolLogRaw.class);
+    }
+
+    @Test
+    void xenstoreFunctionsMatchTheHeaders() {
+        checkInterface(XenStoreRaw.class);
+        assertTrue(Pattern.compile("#define XBT_NULL " + XenStoreRaw.XBT_NULL + "\\b").matcher(raw).find(), "XBT_NULL");
+        // An enum in xs_wire.h: the path first, the token right after it.
+        assertTrue(Pattern.compile("XS_WATCH_PATH = " + XenStoreRaw.XS_WATCH_PATH + ",\\s*XS_WATCH_TOKEN\\b").matcher(raw).find(),
+                "XS_WATCH_PATH, XS_WATCH_TOKEN");
+        assertEquals(XenStoreRaw.XS_WATCH_PATH + 1, XenStoreRaw.XS_WATCH_TOKEN);
     }
 
     @Test
