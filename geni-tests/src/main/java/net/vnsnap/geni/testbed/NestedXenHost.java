@@ -56,8 +56,11 @@ public final class NestedXenHost implements AutoCloseable {
     public static final String GUEST_DIR = "/opt/vnsnap/guest";
     /** The project's guest initramfs with the Xen overlay appended (image "guest" of hostd in dom0). */
     public static final String GUEST_XEN_INITRD = GUEST_DIR + "/initramfs-xen.cpio.gz";
-    /** Its kernel command line: the overlay's rdinit and the Xen console. */
-    public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1";
+    /**
+     * Its kernel command line: the overlay's rdinit, the Xen console, and {@code pci=off}: a PVH domU has no PCI bus, and
+     * on the nested host a domU now and then triple-faulted at its early PCI probe (port 0xcf8, "AGP: Checking aperture").
+     */
+    public static final String GUEST_XEN_CMDLINE = "console=hvc0 rdinit=/init-xen quiet panic=-1 pci=off";
     /** The tiny test domU initramfs of the cached image: prints {@code DOMU-BOOTED}, then {@code COUNTER n} each second. */
     public static final String TINY_DOMU_INITRD = "/boot/domu.cpio.gz";
     /** The raw disk image of hostd's {@code disky} image (16 MiB of zeros, made at every boot on dom0's tmpfs). */

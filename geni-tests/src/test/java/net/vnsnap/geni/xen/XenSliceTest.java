@@ -69,8 +69,8 @@ class XenSliceTest {
     static final String SLICE = "urn:publicid:IDN+vnsnap:xentest+slice+pair";
     static final String MIXED = "urn:publicid:IDN+vnsnap:xentest+slice+mixed";
     static final String DISKS = "urn:publicid:IDN+vnsnap:xentest+slice+disk";
-    /** Runs the two-domU scenario, which the nested host does not survive reliably. */
-    static final String PAIR_SWITCH = "vnsnap.xen.pair.tests";
+    /** Runs the scenario of two domUs through the AM, which is not yet reliable. */
+    static final String AM_PAIR_SWITCH = "vnsnap.xen.am.pair.tests";
     /** What diskrec prints once a record is durable on the disk. */
     static final java.util.regex.Pattern BLK = java.util.regex.Pattern.compile("^blk (\\d+)$");
     /** Nested Xen under TCG is slow: a PVH domU with a vif takes half a minute to create, a live save a minute. */
@@ -224,16 +224,22 @@ class XenSliceTest {
 
     /**
      * Checks both UDP directions and the stream of the restored run against the original run. {@code a} is a Xen
-     * domU: see {@link #beyondNetfrontReconnect}.
+     * domU, {@code b} is not: see {@link #beyondNetfrontReconnect}.
      */
     static void assertConsistent(String a, String b, Map<String, GuestConsole> original, Map<String, GuestConsole> restored)
             throws Exception {
+        assertConsistent(a, b, false, original, restored);
+    }
+
+    /** The same where {@code b} may be a Xen domU too ({@code bIsDomU}). */
+    static void assertConsistent(String a, String b, boolean bIsDomU, Map<String, GuestConsole> original,
+            Map<String, GuestConsole> restored) throws Exception {
         Consistency.Udp ab = Consistency.udp(a + "->" + b, original.get(a), restored.get(a), restored.get(b), SLOW);
         Consistency.Udp ba = Consistency.udp(b + "->" + a, original.get(b), restored.get(b), restored.get(a), SLOW);
         Consistency.Tcp tcp = Consistency.tcp(restored.get(a), 0, restored.get(b), 0, TCP_EVERY, SLOW);
         System.out.printf("restored run: %s%n              %s%n              %s%n", ab, ba, tcp);
         assertEquals(List.of(), beyondNetfrontReconnect(ab), ab.toString());
-        assertEquals(List.of(), ba.violations(), ba.toString());
+        assertEquals(List.of(), bIsDomU ? beyondNetfrontReconnect(ba) : ba.violations(), ba.toString());
         assertEquals(List.of(), tcp.violations(), tcp.toString());
         assertTrue(tcp.sumsCompared() >= 3, tcp.toString());
         for (GuestConsole c : restored.values()) {
@@ -275,9 +281,6 @@ class XenSliceTest {
     @Test
     @Order(4)
     void liveSnapshotOfTwoLinkedPvhDomUsRestoresAsOneConsistentCut() throws Exception {
-        // Two domUs of the project's guest on the nested host: dom0's processes (hostd among them) crash, or a domU
-        // triple-faults, within a minute in almost every run (docs/xen-testing.md); kept out of CI until that is found.
-        assumeTrue(Boolean.getBoolean(PAIR_SWITCH), "two domUs on the nested host make dom0 unstable; run with -D" + PAIR_SWITCH + "=true");
         HostInfo info = agent.info();
         assertEquals("xen", info.hypervisor());
         assertEquals("pvh", info.accelerator());
@@ -290,11 +293,9 @@ class XenSliceTest {
 
         agent.createSegment(new SegmentSpec(SLICE, "lan0", 501, ColourPolicy.HOLD_AND_RECORD));
         Map<String, GuestConsole> original = new LinkedHashMap<>();
-        original.put("xa", Dom0Console.fromNow(host, "xa"));
-        original.put("xb", Dom0Console.fromNow(host, "xb"));
-        VmInfo a = agent.createVm(guest(SLICE, "xa", "lan0", "00:16:3e:00:09:01", "10.0.9.1", "10.0.9.2", true));
-        agent.createVm(guest(SLICE, "xb", "lan0", "00:16:3e:00:09:02", "10.0.9.2", "10.0.9.1", false));
-        assertEquals(NestedXenHost.CONSOLE_LOG_DIR + "/guest-xa.log", a.consoleLog());
+        original.put("xa", createDomU(guest(SLICE, "xa", "lan0", "00:16:3e:00:09:01", "10.0.9.1", "10.0.9.2", true), Consistency.UDP_TX));
+        original.put("xb", createDomU(guest(SLICE, "xb", "lan0", "00:16:3e:00:09:02", "10.0.9.2", "10.0.9.1", false), Consistency.UDP_TX));
+        assertEquals(NestedXenHost.CONSOLE_LOG_DIR + "/guest-xa.log", agent.vm("xa").consoleLog());
         awaitTraffic(original, "xb");
         // Both directions cross hostd's switch: the vifs are not bridged, only relayed to switch ports.
         String bridged = Dom0Commands.ok(host, "ls /sys/class/net/*/master 2>/dev/null | wc -l", Duration.ofSeconds(60)).strip();
@@ -323,7 +324,7 @@ class XenSliceTest {
             assertEquals(VmState.RUNNING, v.state(), v.toString());
         }
         System.out.printf("restore on Xen: %d ms, resume skew %s%n", r.duration().toMillis(), r.resumeSkew());
-        assertConsistent("xa", "xb", original, restored);
+        assertConsistent("xa", "xb", true, original, restored);
         long firstTx = Long.parseLong(restored.get("xa").await(Consistency.UDP_TX, 0, 0, SLOW).group(1));
         assertTrue(firstTx > beforeTx && firstTx <= completeTx + 1,
                 "xa's first datagram after the restore, " + firstTx + ", is not in (" + beforeTx + ", " + (completeTx + 1) + "]");
@@ -536,6 +537,162 @@ class XenSliceTest {
         }
     }
 
+    @Test
+    @Order(5)
+    void liveSnapshotThroughTheAmOfTwoLinkedPvhDomUsRestoresFromTheCut() throws Exception {
+        // Not yet reliable (docs/xen-testing.md, scenario 5): datagrams the switch replays to a restored domU through
+        // the AM went missing in the middle of the replay in one of two runs.
+        assumeTrue(Boolean.getBoolean(AM_PAIR_SWITCH), "two domUs through the AM lose replayed frames now and then; run with -D"
+                + AM_PAIR_SWITCH + "=true");
+        assumeTrue(agent.info().modes().contains(SnapshotMode.LIVE), "this Xen offers no live snapshots of PVH guests");
+        Identity bob = fed.issueUser("bob", "bob@example.org", Duration.ofDays(30));
+        try (AmProcess am = AmProcess.start(new AmProcess.Settings(dir.resolve("am-pair"), fed.serverDirectory("am"), fed.trustRootsDirectory(),
+                fed.trustRootsDirectory(), Map.of("xen1", host.rpc()), Map.of()), 180)) {
+            AmClient client = new AmClient(new SecureXmlRpcClient(am.url(), LocalTestbed.tls(bob, fed.trustRootsDirectory()), 600_000),
+                    fed.sliceUrn("xenpair").toString(), Files.readString(fed.issueSliceCredential("bob", "xenpair", Duration.ofDays(1))));
+            String authority = am.urn().split("\\+")[1];
+            client.allocate(request(am.urn(), authority, new String[][] {{"x1", "xen1", "xen-vm", "10.0.6.1"}, {"x2", "xen1", "xen-vm", "10.0.6.2"}}));
+            client.provision();
+            client.awaitState("geni_ready", SLOW);
+            client.poa("geni_start", LocalTestbed.options());
+            client.awaitState("geni_ready", SLOW);
+
+            // The AM names the domains; each guest announces its address on its console.
+            Map<String, Announced> byIp = awaitAnnounced(client, List.of("10.0.6.1", "10.0.6.2"));
+            String x = byIp.get("10.0.6.1").name();
+            String y = byIp.get("10.0.6.2").name();
+            Map<String, GuestConsole> original = new LinkedHashMap<>();
+            original.put("x", byIp.get("10.0.6.1").console());
+            original.put("y", byIp.get("10.0.6.2").console());
+            original.get("x").awaitShell(SLOW);
+            original.get("y").awaitShell(SLOW);
+            String bg = " </dev/null >/dev/ttyS0 2>&1 &";
+            // Receivers first; the TCP stream goes from x to y.
+            work(line -> Dom0Commands.typeInto(host, y, line), "udpseq recv 5001 1" + bg + " tcpstream recv 6001 " + TCP_EVERY + bg,
+                    original.get("y"));
+            work(line -> Dom0Commands.typeInto(host, x, line), "udpseq recv 5001 1" + bg, original.get("x"));
+            work(line -> Dom0Commands.typeInto(host, x, line), "(sleep 2; udpseq send 10.0.6.2 5001 " + UDP_RATE + " 1)" + bg
+                    + " tcpstream send 10.0.6.2 6001 " + TCP_RATE + " " + TCP_EVERY + bg, original.get("x"));
+            work(line -> Dom0Commands.typeInto(host, y, line), "(sleep 2; udpseq send 10.0.6.1 5001 " + UDP_RATE + " 1)" + bg,
+                    original.get("y"));
+            awaitTraffic(original, "y");
+
+            Map<String, Object> answer = AmClient.struct(client.poa("vnsnap_snapshot", LocalTestbed.options("vnsnap_mode", "live",
+                    "vnsnap_label", "two PVH domUs through the AM")));
+            String id = (String) answer.get("vnsnap_snapshot_id");
+            assertTrue(id != null && !id.isEmpty(), answer.toString());
+            List<Map<String, Object>> done = client.awaitState("geni_ready", SLOW);
+            done.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
+            System.out.printf("live snapshot %s through the AM of two PVH domUs: %s%n", id, done);
+            Thread.sleep(3000); // the slice runs on past the snapshot
+
+            client.poa("vnsnap_restore", LocalTestbed.options("vnsnap_snapshot_id", id));
+            // Each restored domain appends to its original's log, and the originals run on until the AM quiesces them.
+            Map<String, GuestConsole> views = consolesAfterQuiesce(List.of(x, y));
+            Map<String, GuestConsole> restored = new LinkedHashMap<>();
+            restored.put("x", views.get(x));
+            restored.put("y", views.get(y));
+            List<Map<String, Object>> ready = client.awaitState("geni_ready", SLOW);
+            ready.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
+            ready.forEach(st -> assertEquals("vnsnap_restore", st.get("vnsnap_last_action"), st.toString()));
+            for (String d : List.of(x, y)) {
+                VmInfo v = agent.vms().stream().filter(i -> i.name().equals(d)).findFirst().orElseThrow();
+                assertEquals(id, v.restoredFrom(), "the AM restored " + d + " from the snapshot: " + v);
+                assertEquals(VmState.RUNNING, v.state(), v.toString());
+            }
+            assertConsistent("x", "y", true, original, restored);
+            client.delete();
+        }
+    }
+
+    /** A domU the AM created: its name and its console from its current incarnation's boot on. */
+    record Announced(String name, GuestConsole console) {
+    }
+
+    /**
+     * Waits until the slice's domUs, which the AM created, have announced {@code ips} on their consoles; returns them by
+     * address. A domU that dies first (a boot flake of the nested host: a triple fault in its first seconds) has the
+     * slice restarted once through the AM ({@code geni_restart}, as an experimenter would), printed; the consoles then
+     * start at the restart.
+     */
+    private Map<String, Announced> awaitAnnounced(AmClient client, List<String> ips) throws Exception {
+        Map<String, Long> from = new LinkedHashMap<>();
+        for (int attempt = 1; ; attempt++) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+            List<String> down = List.of();
+            Map<String, Announced> out = new LinkedHashMap<>();
+            while (out.size() < ips.size()) {
+                down = agent.vms().stream().filter(v -> v.state() != VmState.RUNNING).map(v -> v.name() + " " + v.state()).toList();
+                if (!down.isEmpty()) {
+                    break;
+                }
+                for (String ip : ips) {
+                    String marker = "ip=" + ip + "/24";
+                    String files = Dom0Commands.run(host, "grep -l -F -e '" + marker + "' " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-*.log",
+                            Duration.ofMinutes(1)).output().strip();
+                    for (String f : files.lines().toList()) {
+                        String name = f.substring(f.lastIndexOf("/guest-") + "/guest-".length(), f.length() - ".log".length());
+                        GuestConsole c = new GuestConsole(new Dom0Console(host, name, from.getOrDefault(name, 0L)));
+                        if (!c.matches(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(marker)), 0).isEmpty()) {
+                            out.put(ip, new Announced(name, c));
+                        }
+                    }
+                }
+                if (out.size() < ips.size()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the domUs did not announce " + ips + " within 6 minutes; seen " + out.keySet());
+                    }
+                    Thread.sleep(3000);
+                }
+            }
+            if (down.isEmpty()) {
+                return out;
+            }
+            if (attempt == 2) {
+                throw new AssertionError("domUs died again after a restart: " + down);
+            }
+            System.out.println("a domU died before its workload ran (nested boot flake): " + down + "; restarting the slice through the AM");
+            for (VmInfo v : agent.vms()) {
+                String log = NestedXenHost.CONSOLE_LOG_DIR + "/guest-" + v.name() + ".log";
+                from.put(v.name(), Long.parseLong(Dom0Commands.ok(host, "[ -f " + log + " ] && stat -c %s " + log + " || echo 0",
+                        Duration.ofMinutes(1)).strip()));
+            }
+            client.poa("geni_restart", LocalTestbed.options());
+            client.awaitState("geni_ready", SLOW);
+        }
+    }
+
+    /**
+     * The consoles of {@code domains}, each from the moment its current incarnation no longer runs (paused or
+     * destroyed); all are watched at once, since the AM quiesces them together and then restores them.
+     */
+    private Map<String, GuestConsole> consolesAfterQuiesce(List<String> domains) throws Exception {
+        Map<String, GuestConsole> views = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (views.size() < domains.size()) {
+            List<VmInfo> vms = agent.vms();
+            for (String d : domains) {
+                if (views.containsKey(d)) {
+                    continue;
+                }
+                VmInfo v = vms.stream().filter(i -> i.name().equals(d)).findFirst().orElse(null);
+                if (v != null && v.restoredFrom() != null && !v.restoredFrom().isEmpty()) {
+                    throw new AssertionError(d + " was replaced before the test saw the original stop: " + v);
+                }
+                if (v == null || v.state() != VmState.RUNNING) {
+                    views.put(d, Dom0Console.fromNow(host, d));
+                }
+            }
+            if (views.size() < domains.size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the AM did not quiesce " + domains + " within 2 minutes of vnsnap_restore; seen: " + views.keySet());
+                }
+                Thread.sleep(200);
+            }
+        }
+        return views;
+    }
+
     /** The console of {@code domain} from the moment its current incarnation no longer runs (paused or destroyed). */
     private GuestConsole consoleAfterQuiesce(String domain) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -594,6 +751,11 @@ class XenSliceTest {
 
     /** A snapshot-enabled Xen VM bound to xen1 at 10.0.7.1 and a QEMU VM bound to qemu1 at 10.0.7.2, on one LAN. */
     static String mixedRequest(String amUrn, String authority) {
+        return request(amUrn, authority, new String[][] {{"x1", "xen1", "xen-vm", "10.0.7.1"}, {"q1", "qemu1", "qemu-vm", "10.0.7.2"}});
+    }
+
+    /** Snapshot-enabled VMs (client id, host, sliver type, address) on one LAN. */
+    static String request(String amUrn, String authority, String[][] nodes) {
         StringBuilder b = new StringBuilder("""
                 <?xml version="1.0" encoding="UTF-8"?>
                 <rspec xmlns="http://www.geni.net/resources/rspec/3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
@@ -602,26 +764,28 @@ class XenSliceTest {
                 http://vnsnap.net/rspec/ext/snapshot/1 http://vnsnap.net/rspec/ext/snapshot/1/snapshot.xsd"
                        type="request">
                 """);
-        String[][] nodes = {{"x1", "xen1", "xen-vm", "1"}, {"q1", "qemu1", "qemu-vm", "2"}};
         for (String[] n : nodes) {
             b.append("""
                       <node client_id="%1$s" component_manager_id="%2$s" component_id="urn:publicid:IDN+%3$s+node+%4$s" exclusive="false">
                         <sliver_type name="%5$s"/>
                         <snap:snapshot enabled="true" mode="live" include_disk="false"/>
                         <interface client_id="%1$s:if0">
-                          <ip address="10.0.7.%6$s" netmask="255.255.255.0" type="ipv4"/>
+                          <ip address="%6$s" netmask="255.255.255.0" type="ipv4"/>
                         </interface>
                       </node>
                     """.formatted(n[0], amUrn, authority, n[1], n[2], n[3]));
         }
-        return b.append("""
+        b.append("""
                   <link client_id="lan0">
                     <component_manager name="%s"/>
-                    <interface_ref client_id="x1:if0"/>
-                    <interface_ref client_id="q1:if0"/>
+                """.formatted(amUrn));
+        for (String[] n : nodes) {
+            b.append("    <interface_ref client_id=\"%s:if0\"/>\n".formatted(n[0]));
+        }
+        return b.append("""
                     <link_type name="lan"/>
                   </link>
                 </rspec>
-                """.formatted(amUrn)).toString();
+                """).toString();
     }
 }

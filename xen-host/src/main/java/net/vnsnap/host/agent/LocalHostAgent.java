@@ -1019,6 +1019,15 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
                 }
 
                 @Override
+                public void undeliveredAtCut(String name, String nic, List<byte[]> frames) {
+                    for (PortBinding b : v.getValue()) {
+                        if (b.nic().equals(nic)) {
+                            vswitch.recordUndelivered(b.port(), epoch, frames);
+                        }
+                    }
+                }
+
+                @Override
                 public void atCut(String name, Instant pausedAt) {
                     for (PortBinding b : v.getValue()) {
                         vswitch.advanceEpoch(b.port(), epoch);

@@ -30,6 +30,18 @@ public interface CutHook {
     }
 
     /**
+     * Called at the cut, just before {@link #atCut}, with frames the switch delivered to a NIC of the VM before the cut
+     * that the hypervisor had not yet handed to the guest (they wait in the host's queues, in no image of the VM):
+     * channel state, oldest first. The VM still receives them when it runs on. Not called when there are none.
+     *
+     * @param vm     the VM's name
+     * @param nic    the NIC's id
+     * @param frames whole Ethernet frames
+     */
+    default void undeliveredAtCut(String vm, String nic, java.util.List<byte[]> frames) throws Exception {
+    }
+
+    /**
      * Called once the VM runs again after its cut (the snapshot may still be writing memory, as in cow mode): the switch
      * may now deliver what it kept for the paused VM. Not called when the snapshot fails (the caller ends its hold
      * then); a failure here is logged, not fatal, since the cut is already taken.

@@ -274,6 +274,31 @@ final class SwitchEngine implements Runnable {
         release(p);
     }
 
+    void recordUndelivered(PortId id, int newEpoch, List<byte[]> frames) {
+        Port p = vmPort(id);
+        TunnelHeader.check(newEpoch, "epoch");
+        if (newEpoch <= p.epoch) {
+            throw new IllegalArgumentException("epoch of " + id + " is " + p.epoch + ", cannot record for " + newEpoch);
+        }
+        if (p.segment.policy != ColourPolicy.HOLD_AND_RECORD) {
+            return;
+        }
+        for (byte[] f : frames) {
+            if (f.length < Ethernet.HEADER_BYTES || f.length > config.maxFrameBytes()) {
+                throw new IllegalArgumentException("undelivered frame of " + f.length + " bytes");
+            }
+        }
+        for (byte[] f : frames) {
+            int slot = p.recorded.isFull() ? -1 : pool.store(ByteBuffer.wrap(f), 0, f.length, p.epoch, newEpoch);
+            if (slot < 0) {
+                p.recordLost++;
+                continue;
+            }
+            p.recorded.offer(slot);
+            p.recordedTotal++;
+        }
+    }
+
     void beginPause(PortId id) {
         Port p = vmPort(id);
         if (p.segment.policy == ColourPolicy.HOLD_AND_RECORD) {

@@ -107,6 +107,16 @@ public final class VirtualSwitch implements AutoCloseable {
     }
 
     /**
+     * At the port's VM's cut, before {@link #advanceEpoch} to {@code newEpoch}: frames this switch delivered to the port
+     * before the cut that the hypervisor still held in its queues (in no image of the VM) are recorded, oldest first,
+     * as channel state of snapshot {@code newEpoch}, ahead of the frames the cut records. They are not sent again: the
+     * running VM receives them from those queues.
+     */
+    public void recordUndelivered(PortId id, int newEpoch, List<byte[]> frames) {
+        run(() -> engine.recordUndelivered(id, newEpoch, frames));
+    }
+
+    /**
      * The port's VM is about to pause for its cut: on a HOLD_AND_RECORD segment, frames for it wait in the switch
      * until {@link #advanceEpoch} (which records the pre-cut ones as channel state) and then, coloured, until
      * {@link #endPause} (the VM runs again), so none is left unread in the socket of the paused VM, where it would be

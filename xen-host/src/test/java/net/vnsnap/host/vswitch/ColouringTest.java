@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -155,6 +156,29 @@ class ColouringTest {
         a.send(b.mac, "later");
         assertEquals(List.of("later"), receiveTexts(b, 1), "no hold once the VM runs");
         assertTrue(sw.drainRecorded(PB, 1).isEmpty());
+    }
+
+    @Test
+    void framesTheHypervisorStillQueuedAtTheCutAreRecordedFirstAndNotSentAgain() throws IOException {
+        start(SwitchConfig.defaults(), ColourPolicy.HOLD_AND_RECORD);
+        // Delivered before b's cut, but still in the host's queues towards b's guest when b was suspended.
+        a.send(b.mac, "queued in dom0");
+        assertEquals(List.of("queued in dom0"), receiveTexts(b, 1));
+        byte[] queued = a.frame(b.mac, "queued in dom0".getBytes());
+        sw.beginPause(PB);
+        a.send(b.mac, "held");
+        Await.until(() -> sw.counters(PB).heldNow() == 1, () -> "held before the cut");
+        sw.recordUndelivered(PB, 1, List.of(queued));
+        sw.advanceEpoch(PB, 1);
+        assertEquals(List.of("queued in dom0", "held"), sw.drainRecorded(PB, 1).stream().map(r -> TestVm.text(r.frame())).toList(),
+                "channel state in the order the frames reached the port: the queued one first");
+        sw.endPause(PB);
+        assertEquals(List.of("held"), receiveTexts(b, 1), "the running VM gets the queued frame from the host, not again from the switch");
+        assertNull(b.receive(QUIET));
+        assertThrows(IllegalArgumentException.class, () -> sw.recordUndelivered(PB, 1, List.of(queued)),
+                "only for a cut still to come");
+        assertThrows(IllegalArgumentException.class, () -> sw.recordUndelivered(PB, 2, List.of(new byte[3])), "a runt frame");
+        assertTrue(sw.drainRecorded(PB, 2).isEmpty(), "a refused call records nothing");
     }
 
     @Test

@@ -290,6 +290,15 @@ final class XenSnapshot {
 
         void callHook() {
             try {
+                for (var r : dom.relays) {
+                    List<byte[]> waiting = r.notTakenByGuest();
+                    if (!waiting.isEmpty()) {
+                        String nic = r.name().substring(dom.name.length() + 1);
+                        LOG.info("{}: {} frame(s) to NIC {} still in dom0's queues at the cut: recorded as channel state", dom.name,
+                                waiting.size(), nic);
+                        req.cut().undeliveredAtCut(dom.name, nic, waiting);
+                    }
+                }
                 req.cut().atCut(dom.name, pausedAt);
             } catch (Exception e) {
                 hookError = new HookFailure("the cut hook failed: " + e.getMessage(), e);

@@ -11,6 +11,13 @@ final class QueueLink implements FrameLink {
     final BlockingQueue<byte[]> fromGuest = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> toGuest = new LinkedBlockingQueue<>();
     volatile boolean closed;
+    /** Frames the "hypervisor" has taken from dom0's queues; -1: cannot tell. */
+    volatile long taken = -1;
+
+    @Override
+    public long takenByGuest() {
+        return taken;
+    }
 
     QueueLink(String ifname) {
         this.ifname = ifname;

@@ -230,6 +230,44 @@ class XenDriverTest {
     }
 
     @Test
+    void framesStillInDom0sQueuesAtTheCutGoToTheHookBeforeTheCut() throws Exception {
+        int port = freePortPair();
+        driver.create(spec("vm1", port));
+        driver.start("vm1");
+        QueueLink vif = vifs.get("vif" + xen.byName("vm1").domid + ".0");
+        try (DatagramSocket sw = new DatagramSocket(new InetSocketAddress("127.0.0.1", port + 1))) {
+            for (int i = 1; i <= 4; i++) {
+                byte[] f = new byte[60];
+                f[59] = (byte) i;
+                sw.send(new java.net.DatagramPacket(f, f.length, new InetSocketAddress("127.0.0.1", port)));
+            }
+            for (int i = 1; i <= 4; i++) {
+                assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame " + i + " written to the vif");
+            }
+        }
+        vif.taken = 1;
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        CutHook hook = new CutHook() {
+            @Override
+            public void undeliveredAtCut(String vm, String nic, List<byte[]> frames) {
+                order.add(vm + "/" + nic + " " + frames.stream().map(f -> Byte.toString(f[59])).toList());
+            }
+
+            @Override
+            public void atCut(String vm, Instant pausedAt) {
+                order.add("cut");
+            }
+        };
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live.img"), hook));
+        assertEquals(List.of("vm1/net0 [2, 3, 4]", "cut"), order, "the three frames netback had not taken, before the cut");
+
+        order.clear();
+        vif.taken = 4;
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live2.img"), hook));
+        assertEquals(List.of("cut"), order, "nothing waiting: no call");
+    }
+
+    @Test
     void withoutXenstoreALiveSnapshotHoldsFramesFromTheEndOfTheFirstPass() throws Exception {
         xen.xenstoreUp = false;
         driver.create(spec("vm1", freePortPair()));

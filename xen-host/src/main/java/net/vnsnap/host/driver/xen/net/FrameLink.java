@@ -23,6 +23,15 @@ public interface FrameLink extends AutoCloseable {
         return true;
     }
 
+    /**
+     * How many frames sent on this link the hypervisor has taken from dom0's queues since the link was opened (handed
+     * to the guest's ring, or dropped there), or -1 when the link cannot tell. Frames sent and not yet taken wait in
+     * dom0 and are in no snapshot image.
+     */
+    default long takenByGuest() {
+        return -1;
+    }
+
     @Override
     void close();
 }

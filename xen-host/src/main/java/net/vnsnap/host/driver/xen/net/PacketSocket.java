@@ -14,11 +14,34 @@ public final class PacketSocket implements FrameLink {
     private final PacketLibcRaw.SockaddrLl from = new PacketLibcRaw.SockaddrLl();
     private final IntByReference fromLen = new IntByReference();
     private volatile boolean closed;
+    /** The vif's transmit counters (packets plus drops) when this socket opened: the vif may be older than it. */
+    private final long takenAtOpen;
 
     private PacketSocket(PacketLibcRaw libc, int fd, String ifname) {
         this.libc = libc;
         this.fd = fd;
         this.ifname = ifname;
+        this.takenAtOpen = Math.max(0, transmitCounters(ifname));
+    }
+
+    /**
+     * A vif's tx_packets plus tx_dropped: netback counts a frame sent towards the guest when it moves it from its queue
+     * into the guest's ring, or drops it; -1 if unreadable.
+     */
+    static long transmitCounters(String ifname) {
+        try {
+            java.nio.file.Path stats = java.nio.file.Path.of("/sys/class/net", ifname, "statistics");
+            return Long.parseLong(java.nio.file.Files.readString(stats.resolve("tx_packets")).strip())
+                    + Long.parseLong(java.nio.file.Files.readString(stats.resolve("tx_dropped")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public long takenByGuest() {
+        long now = transmitCounters(ifname);
+        return now < 0 ? -1 : now - takenAtOpen;
     }
 
     /** Loads libc through JNA. */

@@ -32,6 +32,12 @@ public final class VifRelay implements AutoCloseable {
     private final AtomicLong framesFromGuest = new AtomicLong();
     private final AtomicLong framesToGuest = new AtomicLong();
     private final AtomicLong checksumsCompleted = new AtomicLong();
+    /**
+     * Copies of the last frames written to the vif, oldest first, so that those still in dom0's queues at a cut can be
+     * recorded as channel state; as many as a switch port holds. Guarded by itself.
+     */
+    private final java.util.ArrayDeque<byte[]> recentToGuest = new java.util.ArrayDeque<>();
+    static final int RECENT_FRAMES = 512;
     /** Set once the guest's link was seen up; read and written by the to-guest thread only. */
     private boolean guestReady;
     private volatile boolean stopping;
@@ -112,8 +118,15 @@ public final class VifRelay implements AutoCloseable {
                     // and in the socket's buffer, in order: the switch releases a restored VM's held and recorded
                     // frames as it resumes, before the guest can take them.
                     awaitGuestReady();
-                    vif.send(in.array(), in.remaining());
-                    framesToGuest.incrementAndGet();
+                    byte[] copy = java.util.Arrays.copyOf(in.array(), in.remaining());
+                    synchronized (recentToGuest) {
+                        vif.send(copy, copy.length);
+                        framesToGuest.incrementAndGet();
+                        if (recentToGuest.size() == RECENT_FRAMES) {
+                            recentToGuest.removeFirst();
+                        }
+                        recentToGuest.addLast(copy);
+                    }
                 }
             } catch (ClosedChannelException e) {
                 return;
@@ -158,6 +171,31 @@ public final class VifRelay implements AutoCloseable {
     /** The local UDP address actually bound. */
     public InetSocketAddress localAddress() throws IOException {
         return (InetSocketAddress) udp.getLocalAddress();
+    }
+
+    /**
+     * The frames written to the vif that the hypervisor has not taken from dom0's queues yet, oldest first (at most
+     * {@link #RECENT_FRAMES}); empty when the vif cannot tell. Called at a cut, while the domain is suspended: these
+     * frames are in no image of it, so they are channel state.
+     */
+    public java.util.List<byte[]> notTakenByGuest() {
+        synchronized (recentToGuest) {
+            long taken = vif.takenByGuest();
+            if (taken < 0) {
+                return java.util.List.of();
+            }
+            long waiting = Math.min(framesToGuest.get() - taken, recentToGuest.size());
+            if (waiting <= 0) {
+                return java.util.List.of();
+            }
+            java.util.List<byte[]> all = new java.util.ArrayList<>(recentToGuest);
+            return java.util.List.copyOf(all.subList(all.size() - (int) waiting, all.size()));
+        }
+    }
+
+    /** The relay's name: the VM's name, a dot and the NIC's id. */
+    public String name() {
+        return name;
     }
 
     public long framesFromGuest() {

@@ -13,6 +13,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +28,17 @@ class VifRelayTest {
         final BlockingQueue<byte[]> toGuest = new LinkedBlockingQueue<>();
         volatile boolean closed;
         volatile boolean up = true;
+        /** What the "hypervisor" has taken from its queues; -1: the link cannot tell. */
+        volatile long taken = -1;
 
         @Override
         public boolean ready() {
             return up;
+        }
+
+        @Override
+        public long takenByGuest() {
+            return taken;
         }
 
         @Override
@@ -79,6 +87,34 @@ class VifRelayTest {
                     assertEquals((byte) i, got[59]);
                 }
                 assertEquals(3, r.framesToGuest());
+            } finally {
+                r.close();
+            }
+        }
+    }
+
+    @Test
+    void framesTheHypervisorHasNotTakenAreTheLastOnesWritten() throws Exception {
+        Link vif = new Link();
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                assertEquals("vm1.net0", r.name());
+                for (int i = 1; i <= 5; i++) {
+                    byte[] f = new byte[60];
+                    f[59] = (byte) i;
+                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                }
+                for (int i = 1; i <= 5; i++) {
+                    assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame " + i);
+                }
+                assertEquals(List.of(), r.notTakenByGuest(), "a link that cannot tell: nothing is claimed");
+                vif.taken = 3;
+                List<byte[]> waiting = r.notTakenByGuest();
+                assertEquals(List.of((byte) 4, (byte) 5), waiting.stream().map(f -> f[59]).toList(), "the last two, oldest first");
+                vif.taken = 5;
+                assertEquals(List.of(), r.notTakenByGuest(), "all taken");
             } finally {
                 r.close();
             }
