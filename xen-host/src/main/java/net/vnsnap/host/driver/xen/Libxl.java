@@ -275,7 +275,8 @@ final class Libxl implements AutoCloseable {
         xtl.xtl_logger_destroy(logger);
     }
 
-    private LibxlException system(String call, String what) {
+    /** A failed libc or libxenstore call, with the errno JNA kept for this thread. */
+    static LibxlException system(String call, String what) {
         int errno = com.sun.jna.Native.getLastError();
         return new LibxlException(call, -errno, LibxlError.SYSTEM, what);
     }

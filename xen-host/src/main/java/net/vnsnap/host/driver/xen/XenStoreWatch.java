@@ -32,10 +32,10 @@ final class XenStoreWatch implements AutoCloseable {
     static XenStoreWatch open(XenStoreRaw xs, LibcRaw libc, String path, String token) throws LibxlException {
         Pointer h = xs.xs_open(0);
         if (h == null) {
-            throw system("xs_open", "cannot connect to xenstored");
+            throw Libxl.system("xs_open", "cannot connect to xenstored");
         }
         if (xs.xs_watch(h, path, token) == 0) {
-            LibxlException e = system("xs_watch", path);
+            LibxlException e = Libxl.system("xs_watch", path);
             xs.xs_close(h);
             throw e;
         }
@@ -65,10 +65,6 @@ final class XenStoreWatch implements AutoCloseable {
         return changes;
     }
 
-    String path() {
-        return path;
-    }
-
     @Override
     public synchronized void close() {
         if (!closed) {
@@ -76,10 +72,5 @@ final class XenStoreWatch implements AutoCloseable {
             xs.xs_unwatch(handle, path, token);
             xs.xs_close(handle);
         }
-    }
-
-    private static LibxlException system(String call, String what) {
-        int errno = Native.getLastError();
-        return new LibxlException(call, -errno, LibxlError.SYSTEM, what);
     }
 }

@@ -194,13 +194,9 @@ class XenDriverTest {
         assertEquals(0, xen.openFiles(), "image descriptor closed");
     }
 
-    @Test
-    void liveSnapshotHoldsFramesFromLibxlsSuspendRequestNotDuringThePreCopy() throws Exception {
-        driver.create(spec("vm1", freePortPair()));
-        driver.start("vm1");
-        int domid = xen.byName("vm1").domid;
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-        CutHook hook = new CutHook() {
+    /** A cut hook that notes the cut and the start of the hold (with whether the domain was suspended then). */
+    private CutHook holdOrder(List<String> order, int domid) {
+        return new CutHook() {
             @Override
             public void atCut(String vm, Instant pausedAt) {
                 order.add("cut");
@@ -211,16 +207,30 @@ class XenDriverTest {
                 order.add("beforePause suspended=" + xen.domains.get(domid).suspended());
             }
         };
-        // Even a first pass of all of RAM does not start the hold: only libxl's request to the guest does.
-        xen.firstPassBytes = 128L << 20;
-        xen.suspendRequestMillis = 300;
-        xen.duringPreCopy = d -> {
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    }
+
+    /** A pre-copy that waits up to {@code waitNanos} for something in {@code order} (the hold), then notes itself. */
+    private static java.util.function.IntConsumer preCopyAwaitingTheHold(List<String> order, long waitNanos) {
+        return d -> {
+            long end = System.nanoTime() + waitNanos;
             while (order.isEmpty() && System.nanoTime() < end) {
                 Thread.onSpinWait();
             }
             order.add("still pre-copying");
         };
+    }
+
+    @Test
+    void liveSnapshotHoldsFramesFromLibxlsSuspendRequestNotDuringThePreCopy() throws Exception {
+        driver.create(spec("vm1", freePortPair()));
+        driver.start("vm1");
+        int domid = xen.byName("vm1").domid;
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        CutHook hook = holdOrder(order, domid);
+        // Even a first pass of all of RAM does not start the hold: only libxl's request to the guest does.
+        xen.firstPassBytes = 128L << 20;
+        xen.suspendRequestMillis = 300;
+        xen.duringPreCopy = preCopyAwaitingTheHold(order, TimeUnit.MILLISECONDS.toNanos(500));
         driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live.img"), hook));
         assertEquals(List.of("still pre-copying", "beforePause suspended=false", "cut"), order,
                 "the hold begins when libxl asks the guest to suspend, while the guest still runs");
@@ -274,26 +284,10 @@ class XenDriverTest {
         driver.start("vm1");
         int domid = xen.byName("vm1").domid;
         List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-        CutHook hook = new CutHook() {
-            @Override
-            public void atCut(String vm, Instant pausedAt) {
-                order.add("cut");
-            }
-
-            @Override
-            public void beforePause(String vm) {
-                order.add("beforePause suspended=" + xen.domains.get(domid).suspended());
-            }
-        };
+        CutHook hook = holdOrder(order, domid);
         // The first pass writes all 128 MiB of RAM; the domain then still runs while libxl copies dirtied pages.
         xen.firstPassBytes = 128L << 20;
-        xen.duringPreCopy = d -> {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (order.isEmpty() && System.nanoTime() < end) {
-                Thread.onSpinWait();
-            }
-            order.add("still pre-copying");
-        };
+        xen.duringPreCopy = preCopyAwaitingTheHold(order, TimeUnit.SECONDS.toNanos(5));
         driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live.img"), hook));
         assertEquals(List.of("beforePause suspended=false", "still pre-copying", "cut"), order,
                 "the hold begins once the image holds all of RAM, while the domain still runs");
