@@ -359,6 +359,8 @@ public final class NestedXenHost implements AutoCloseable {
                 #!/bin/sh
                 # Per-run start script written by NestedXenHost: the test command channel, then vnsnap-hostd.
                 mkdir -p /tmp/vnsnap-hostd %s
+                # As on an operator's dom0: hostd reads netback's rings there at a cut (docs/xen-driver.md).
+                mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
                 truncate -s 16M %s
                 socat TCP-LISTEN:%d,reuseaddr,fork EXEC:/bin/sh,stderr </dev/null >/dev/null 2>&1 &
                 echo "VNSNAP-DOM0 command-channel port=%d"

@@ -330,6 +330,7 @@ class XenSliceTest {
             assertEquals(VmState.RUNNING, v.state(), v.toString());
         }
         System.out.printf("restore on Xen: %d ms, resume skew %s%n", r.duration().toMillis(), r.resumeSkew());
+        printNetworkPath("two PVH domUs restored", List.of("xa", "xb"));
         assertConsistent("xa", "xb", true, original, restored);
         long firstTx = Long.parseLong(restored.get("xa").await(Consistency.UDP_TX, 0, 0, SLOW).group(1));
         assertTrue(firstTx > beforeTx && firstTx <= completeTx + 1,
@@ -431,6 +432,36 @@ class XenSliceTest {
             System.out.printf("domU %s did not come up (%s); its console:%n%s%ncreating it once more%n", request.name(), why,
                     console.tail(0, 25));
             agent.destroyVm(request.name());
+        }
+    }
+
+    /**
+     * Prints what a lost frame's path can tell: hostd's log lines about frames (holds, channel state, drops) and each
+     * vif's counters, queue discipline and netback ring, and each guest's own interface and UDP counters, so that a
+     * failed consistency check can be explained.
+     */
+    private void printNetworkPath(String when, List<String> domains) {
+        try {
+            for (String d : domains) {
+                Dom0Commands.typeInto(host, d, "echo NETSTATS-BEGIN; cat /proc/net/dev; grep Udp: /proc/net/snmp; echo NETSTATS-END");
+            }
+            Thread.sleep(5000);
+            for (String d : domains) {
+                System.out.println("--- " + d + "'s own view ---");
+                System.out.println(Dom0Commands.run(host, "sed -n '/NETSTATS-BEGIN/,/NETSTATS-END/p' " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-"
+                        + d + ".log | tail -n 12", Duration.ofSeconds(60)).output());
+            }
+            System.out.println("--- " + when + ": hostd on frames ---");
+            host.hostdLog().lines().filter(l -> l.contains("frame") || l.contains(" WARN ") || l.contains("resumed VMs"))
+                    .forEach(System.out::println);
+            System.out.println(Dom0Commands.run(host, "for v in /sys/class/net/vif*; do n=${v##*/}; s=$v/statistics; "
+                    + "echo \"$n carrier=$(cat $v/carrier 2>/dev/null) tx=$(cat $s/tx_packets) tx_dropped=$(cat $s/tx_dropped)"
+                    + " rx=$(cat $s/rx_packets) rx_dropped=$(cat $s/rx_dropped)\"; tc -s qdisc show dev $n 2>/dev/null | grep -E 'qdisc|dropped';"
+                    + " grep -h -A2 -E '^RX:' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null;"
+                    + " grep -h 'internal queue' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null; done", Duration.ofSeconds(60))
+                    .output());
+        } catch (Exception e) {
+            System.out.println("(cannot read the network path: " + e.getMessage() + ")");
         }
     }
 
@@ -606,6 +637,7 @@ class XenSliceTest {
                 assertEquals(id, v.restoredFrom(), "the AM restored " + d + " from the snapshot: " + v);
                 assertEquals(VmState.RUNNING, v.state(), v.toString());
             }
+            printNetworkPath("two PVH domUs restored through the AM", List.of(x, y));
             assertConsistent("x", "y", true, original, restored);
             client.delete();
         }

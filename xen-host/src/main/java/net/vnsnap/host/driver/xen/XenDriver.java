@@ -36,6 +36,7 @@ import net.vnsnap.host.driver.VmSpec;
 import net.vnsnap.host.driver.VmState;
 import net.vnsnap.host.driver.xen.XenErrors.Operation;
 import net.vnsnap.host.driver.xen.libxl.RawLibraries;
+import net.vnsnap.host.driver.xen.net.NetbackRing;
 import net.vnsnap.host.driver.xen.net.PacketLibcRaw;
 import net.vnsnap.host.driver.xen.net.PacketSocket;
 import net.vnsnap.host.driver.xen.net.VifRelay;
@@ -107,6 +108,11 @@ public final class XenDriver implements HypervisorDriver {
         } catch (UnsatisfiedLinkError e) {
             throw new DriverException("cannot load Xen's libxenlight/libxentoollog (is this a Xen dom0 with xen-utils installed?): "
                     + e.getMessage(), e);
+        }
+        if (!NetbackRing.visible(NetbackRing.DEBUGFS)) {
+            LOG.warn("{} is not there (debugfs not mounted, or xen-netback not loaded yet): frames a guest had not taken from its"
+                    + " receive ring at a cut cannot be recorded, and may be lost at a restore; mount debugfs at /sys/kernel/debug",
+                    NetbackRing.DEBUGFS);
         }
         return new XenDriver(config, raw, ifname -> PacketSocket.open(packetLibc, ifname, config.relayPoll()), Clock.systemUTC());
     }
@@ -377,7 +383,8 @@ public final class XenDriver implements HypervisorDriver {
 
     /**
      * Writes the vif hotplug script: it brings the vif up without a bridge (hostd relays its frames), turns off GSO
-     * towards the guest's netfront so frames stay within one datagram, and reports the vif connected to libxl.
+     * towards the guest's netfront so frames stay within one datagram, keeps dom0's own IPv6 off it, and reports the
+     * vif connected to libxl.
      */
     static Path writeVifScript(Path runDirectory) throws IOException {
         Files.createDirectories(runDirectory);
@@ -390,6 +397,9 @@ public final class XenDriver implements HypervisorDriver {
                 case "$1" in
                 online|add)
                     xenstore-write "$XENBUS_PATH/feature-gso-tcpv4" 0 "$XENBUS_PATH/feature-gso-tcpv6" 0 2>/dev/null
+                    # dom0 itself must send nothing to the guest (IPv6 router solicitations, MLD): hostd counts what
+                    # netback hands the guest to know which of its own frames a cut left undelivered.
+                    [ -w "/proc/sys/net/ipv6/conf/$dev/disable_ipv6" ] && echo 1 > "/proc/sys/net/ipv6/conf/$dev/disable_ipv6"
                     ip link set dev "$dev" up || exit 1
                     xenstore-write "$XENBUS_PATH/hotplug-status" connected
                     ;;

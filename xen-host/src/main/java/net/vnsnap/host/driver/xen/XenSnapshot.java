@@ -291,12 +291,12 @@ final class XenSnapshot {
         void callHook() {
             try {
                 for (var r : dom.relays) {
-                    List<byte[]> waiting = r.notTakenByGuest();
-                    if (!waiting.isEmpty()) {
+                    var waiting = r.undeliveredAtCut();
+                    if (!waiting.frames().isEmpty()) {
                         String nic = r.name().substring(dom.name.length() + 1);
-                        LOG.info("{}: {} frame(s) to NIC {} still in dom0's queues at the cut: recorded as channel state", dom.name,
-                                waiting.size(), nic);
-                        req.cut().undeliveredAtCut(dom.name, nic, waiting);
+                        LOG.info("{}: {} frame(s) to NIC {} unprocessed in the guest's receive ring and {} still in dom0's queues at"
+                                + " the cut: recorded as channel state", dom.name, waiting.inRing(), nic, waiting.inQueues());
+                        req.cut().undeliveredAtCut(dom.name, nic, waiting.frames());
                     }
                 }
                 req.cut().atCut(dom.name, pausedAt);

@@ -14,9 +14,17 @@ final class QueueLink implements FrameLink {
     /** Frames the "hypervisor" has taken from dom0's queues; -1: cannot tell. */
     volatile long taken = -1;
 
+    /** Slots of the guest's receive ring it had not processed; -1: cannot tell. */
+    volatile int ringSlots = -1;
+
     @Override
     public long takenByGuest() {
         return taken;
+    }
+
+    @Override
+    public int unconsumedRingSlots() {
+        return ringSlots;
     }
 
     QueueLink(String ifname) {

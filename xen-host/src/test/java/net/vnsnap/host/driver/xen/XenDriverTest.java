@@ -275,6 +275,13 @@ class XenDriverTest {
         vif.taken = 4;
         driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live2.img"), hook));
         assertEquals(List.of("cut"), order, "nothing waiting: no call");
+
+        // Two frames sit in the guest's receive ring, unprocessed, and one in dom0's queue: all three, oldest first.
+        order.clear();
+        vif.taken = 3;
+        vif.ringSlots = 2;
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("live3.img"), hook));
+        assertEquals(List.of("vm1/net0 [2, 3, 4]", "cut"), order, "frames the guest had not processed precede the queued one");
     }
 
     @Test

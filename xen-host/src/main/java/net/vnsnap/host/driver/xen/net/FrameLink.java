@@ -32,6 +32,14 @@ public interface FrameLink extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * How many slots of the guest's receive ring hold frames the hypervisor handed over and the guest has not
+     * processed, or -1 when the link cannot tell. Meaningful only while the guest is stopped (at a cut).
+     */
+    default int unconsumedRingSlots() {
+        return -1;
+    }
+
     @Override
     void close();
 }

@@ -44,6 +44,12 @@ public final class PacketSocket implements FrameLink {
         return now < 0 ? -1 : now - takenAtOpen;
     }
 
+    /** From netback's debugfs view of the vif's rings (-1 without debugfs). */
+    @Override
+    public int unconsumedRingSlots() {
+        return NetbackRing.unconsumedSlots(NetbackRing.DEBUGFS, ifname);
+    }
+
     /** Loads libc through JNA. */
     public static PacketLibcRaw loadLibc() {
         return Native.load("c", PacketLibcRaw.class);

@@ -22,6 +22,10 @@ public final class VifRelay implements AutoCloseable {
     static final int MAX_FRAME = 65535;
     /** How long frames for the guest wait for its link to come up before they are sent anyway (and likely dropped). */
     static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long a frame the vif refuses is offered again before it is dropped. */
+    static final long SEND_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Size of one slot of a netfront receive ring: a frame takes one slot per started page of it. */
+    static final int RING_SLOT_BYTES = 4096;
 
     private final String name;
     private final FrameLink vif;
@@ -32,6 +36,7 @@ public final class VifRelay implements AutoCloseable {
     private final AtomicLong framesFromGuest = new AtomicLong();
     private final AtomicLong framesToGuest = new AtomicLong();
     private final AtomicLong checksumsCompleted = new AtomicLong();
+    private final AtomicLong framesDropped = new AtomicLong();
     /**
      * Copies of the last frames written to the vif, oldest first, so that those still in dom0's queues at a cut can be
      * recorded as channel state; as many as a switch port holds. Guarded by itself.
@@ -119,21 +124,54 @@ public final class VifRelay implements AutoCloseable {
                     // frames as it resumes, before the guest can take them.
                     awaitGuestReady();
                     byte[] copy = java.util.Arrays.copyOf(in.array(), in.remaining());
-                    synchronized (recentToGuest) {
-                        vif.send(copy, copy.length);
-                        framesToGuest.incrementAndGet();
-                        if (recentToGuest.size() == RECENT_FRAMES) {
-                            recentToGuest.removeFirst();
-                        }
-                        recentToGuest.addLast(copy);
-                    }
+                    sendToGuest(copy);
                 }
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
                 if (!stopping) {
-                    LOG.debug("{}: frame to the guest not delivered: {}", name, e.getMessage());
+                    LOG.warn("{}: the tunnel socket failed: {}", name, e.getMessage());
                     pauseAfterError();
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes one frame to the vif, again while dom0 refuses it for a moment (a full device queue answers ENOBUFS while
+     * a restored guest has not posted its receive buffers yet), for up to {@link #SEND_RETRY_NANOS}; then drops it
+     * with a warning.
+     */
+    private void sendToGuest(byte[] frame) {
+        long end = System.nanoTime() + SEND_RETRY_NANOS;
+        while (true) {
+            try {
+                synchronized (recentToGuest) {
+                    vif.send(frame, frame.length);
+                    framesToGuest.incrementAndGet();
+                    if (recentToGuest.size() == RECENT_FRAMES) {
+                        recentToGuest.removeFirst();
+                    }
+                    recentToGuest.addLast(frame);
+                }
+                return;
+            } catch (IOException e) {
+                if (stopping) {
+                    return;
+                }
+                if (System.nanoTime() > end) {
+                    long n = framesDropped.incrementAndGet();
+                    if (n == 1 || n % 100 == 0) {
+                        LOG.warn("{}: a frame to the guest was dropped after {} ms of retries ({} so far): {}", name,
+                                TimeUnit.NANOSECONDS.toMillis(SEND_RETRY_NANOS), n, e.getMessage());
+                    }
+                    return;
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
         }
@@ -174,23 +212,49 @@ public final class VifRelay implements AutoCloseable {
     }
 
     /**
-     * The frames written to the vif that the hypervisor has not taken from dom0's queues yet, oldest first (at most
-     * {@link #RECENT_FRAMES}); empty when the vif cannot tell. Called at a cut, while the domain is suspended: these
-     * frames are in no image of it, so they are channel state.
+     * The frames for the guest that are in no image of it at a cut, oldest first: those still in dom0's queues, and
+     * before them those in its receive ring that it had not processed (a restored netfront discards its old ring).
+     * Called while the domain is suspended; at most {@link #RECENT_FRAMES}; empty when the vif cannot tell.
      */
-    public java.util.List<byte[]> notTakenByGuest() {
+    public Undelivered undeliveredAtCut() {
         synchronized (recentToGuest) {
+            // Netback may still move frames from its queue into the ring while this reads: read the ring around the
+            // counters until it stood still, so that no frame is counted in both places or in neither.
+            int ring = vif.unconsumedRingSlots();
             long taken = vif.takenByGuest();
-            if (taken < 0) {
-                return java.util.List.of();
+            for (int i = 0; i < 50; i++) {
+                int again = vif.unconsumedRingSlots();
+                long takenAgain = vif.takenByGuest();
+                if (again == ring && takenAgain == taken) {
+                    break;
+                }
+                ring = again;
+                taken = takenAgain;
+                pauseAfterError();
             }
-            long waiting = Math.min(framesToGuest.get() - taken, recentToGuest.size());
-            if (waiting <= 0) {
-                return java.util.List.of();
+            if (taken < 0) {
+                return Undelivered.NONE;
             }
             java.util.List<byte[]> all = new java.util.ArrayList<>(recentToGuest);
-            return java.util.List.copyOf(all.subList(all.size() - (int) waiting, all.size()));
+            int queued = (int) Math.max(0, Math.min(framesToGuest.get() - taken, all.size()));
+            int start = all.size() - queued;
+            int inRing = 0;
+            for (int slots = ring; slots > 0 && start > 0; inRing++) {
+                start--;
+                slots -= Math.max(1, (all.get(start).length + RING_SLOT_BYTES - 1) / RING_SLOT_BYTES);
+            }
+            return new Undelivered(java.util.List.copyOf(all.subList(start, all.size())), queued, inRing);
         }
+    }
+
+    /**
+     * Frames for the guest in no image of it at a cut, oldest first.
+     *
+     * @param inQueues how many of them were still in dom0's queues (the last ones)
+     * @param inRing   how many were in the guest's receive ring, unprocessed (the ones before)
+     */
+    public record Undelivered(java.util.List<byte[]> frames, int inQueues, int inRing) {
+        static final Undelivered NONE = new Undelivered(java.util.List.of(), 0, 0);
     }
 
     /** The relay's name: the VM's name, a dot and the NIC's id. */
@@ -204,6 +268,11 @@ public final class VifRelay implements AutoCloseable {
 
     public long framesToGuest() {
         return framesToGuest.get();
+    }
+
+    /** Frames for the guest the vif still refused after the retries. */
+    public long framesDropped() {
+        return framesDropped.get();
     }
 
     /** Frames whose TCP/UDP checksum the relay had to complete. */

@@ -30,6 +30,15 @@ class VifRelayTest {
         volatile boolean up = true;
         /** What the "hypervisor" has taken from its queues; -1: the link cannot tell. */
         volatile long taken = -1;
+        /** Unprocessed slots of the guest's receive ring; -1: the link cannot tell. */
+        volatile int ringSlots = -1;
+        /** Sends to refuse (as a full device queue does) before accepting again. */
+        final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public int unconsumedRingSlots() {
+            return ringSlots;
+        }
 
         @Override
         public boolean ready() {
@@ -56,7 +65,10 @@ class VifRelayTest {
         }
 
         @Override
-        public void send(byte[] buf, int len) {
+        public void send(byte[] buf, int len) throws IOException {
+            if (refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IOException("send failed (errno 105)");
+            }
             toGuest.add(Arrays.copyOf(buf, len));
         }
 
@@ -109,16 +121,82 @@ class VifRelayTest {
                 for (int i = 1; i <= 5; i++) {
                     assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame " + i);
                 }
-                assertEquals(List.of(), r.notTakenByGuest(), "a link that cannot tell: nothing is claimed");
+                assertEquals(List.of(), r.undeliveredAtCut().frames(), "a link that cannot tell: nothing is claimed");
                 vif.taken = 3;
-                List<byte[]> waiting = r.notTakenByGuest();
-                assertEquals(List.of((byte) 4, (byte) 5), waiting.stream().map(f -> f[59]).toList(), "the last two, oldest first");
+                VifRelay.Undelivered waiting = r.undeliveredAtCut();
+                assertEquals(List.of((byte) 4, (byte) 5), lastBytes(waiting), "the last two, oldest first");
+                assertEquals(2, waiting.inQueues());
+                assertEquals(0, waiting.inRing(), "a link that cannot see the ring claims nothing in it");
+                vif.ringSlots = 2;
+                waiting = r.undeliveredAtCut();
+                assertEquals(List.of((byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(waiting),
+                        "two unprocessed in the ring before the two queued");
+                assertEquals(2, waiting.inRing());
                 vif.taken = 5;
-                assertEquals(List.of(), r.notTakenByGuest(), "all taken");
+                vif.ringSlots = 0;
+                assertEquals(List.of(), r.undeliveredAtCut().frames(), "all taken and processed");
+                vif.ringSlots = 9;
+                assertEquals(List.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(r.undeliveredAtCut()),
+                        "more ring slots than frames known: all of them, no more");
             } finally {
                 r.close();
             }
         }
+    }
+
+    @Test
+    void aFrameTakesOneRingSlotPerStartedPage() throws Exception {
+        Link vif = new Link();
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                for (int len : new int[] {60, 9000, 60}) {
+                    byte[] f = new byte[len];
+                    f[len - 1] = (byte) (len / 100);
+                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                    assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame of " + len);
+                }
+                vif.taken = 3;
+                vif.ringSlots = 4;
+                VifRelay.Undelivered waiting = r.undeliveredAtCut();
+                assertEquals(List.of(9000, 60), waiting.frames().stream().map(f -> f.length).toList(),
+                        "the last 60-byte frame takes one slot, the 9000-byte one three");
+                assertEquals(2, waiting.inRing());
+            } finally {
+                r.close();
+            }
+        }
+    }
+
+    @Test
+    void aFrameTheVifRefusesForAMomentIsSentAgainInOrder() throws Exception {
+        Link vif = new Link();
+        vif.refusals.set(5);
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                for (int i = 1; i <= 3; i++) {
+                    byte[] f = new byte[60];
+                    f[59] = (byte) i;
+                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                }
+                for (int i = 1; i <= 3; i++) {
+                    byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
+                    assertNotNull(got, "frame " + i + " after the refusals");
+                    assertEquals((byte) i, got[59]);
+                }
+                assertEquals(0, r.framesDropped());
+                assertEquals(3, r.framesToGuest());
+            } finally {
+                r.close();
+            }
+        }
+    }
+
+    private static List<Byte> lastBytes(VifRelay.Undelivered u) {
+        return u.frames().stream().map(f -> f[f.length - 1]).toList();
     }
 
     @Test

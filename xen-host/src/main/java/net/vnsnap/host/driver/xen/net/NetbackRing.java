@@ -1,0 +1,85 @@
+package net.vnsnap.host.driver.xen.net;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The receive side of a vif's shared rings as netback shows them in debugfs ({@code xen-netback/<vif>/io_ring_q<N>}),
+ * read to learn how many slots of a domU's receive ring hold frames its guest had not processed.
+ *
+ * <p>Netfront keeps its receive ring full: after every poll it posts buffers until {@code req_prod - rsp_cons} equals
+ * the ring's size. So once the guest has stopped (suspended for a cut), its consumer index is {@code req_prod - size},
+ * and the responses netback produced beyond it ({@code rsp_prod_pvt - rsp_cons}) carry frames the guest never took in.
+ * A restored netfront discards its old ring, so those frames are in no image: they are channel state.
+ */
+public final class NetbackRing {
+    /** Where the Linux netback driver publishes its rings when debugfs is mounted at its usual place. */
+    public static final Path DEBUGFS = Path.of("/sys/kernel/debug/xen-netback");
+
+    private static final Pattern RX_HEADER = Pattern.compile("^RX: nr_ents (\\d+)$", Pattern.MULTILINE);
+    private static final Pattern REQ = Pattern.compile("^req prod (\\d+) ", Pattern.MULTILINE);
+    private static final Pattern RSP = Pattern.compile("^rsp prod (\\d+) \\(base\\) pvt (\\d+) ", Pattern.MULTILINE);
+
+    /** One queue's receive ring: its size, the guest's request producer and netback's private response producer. */
+    public record RxRing(int entries, long requestsProduced, long responsesProduced) {
+
+        /**
+         * Slots holding responses the guest had not consumed (0 to {@link #entries}); ring indices are 32-bit and
+         * wrap, so the difference is taken modulo 2^32.
+         */
+        public int unconsumedSlots() {
+            int consumerAtLeast = (int) requestsProduced - entries;
+            int unconsumed = (int) responsesProduced - consumerAtLeast;
+            return Math.max(0, Math.min(entries, unconsumed));
+        }
+    }
+
+    private NetbackRing() {
+    }
+
+    /** Parses the receive ring out of one {@code io_ring_q<N>} file's text; null when it has none (not connected). */
+    public static RxRing parseRx(String ioRing) {
+        Matcher header = RX_HEADER.matcher(ioRing);
+        if (!header.find()) {
+            return null;
+        }
+        Matcher req = REQ.matcher(ioRing);
+        Matcher rsp = RSP.matcher(ioRing);
+        if (!req.find(header.end()) || !rsp.find(header.end())) {
+            return null;
+        }
+        return new RxRing(Integer.parseInt(header.group(1)), Long.parseLong(req.group(1)), Long.parseLong(rsp.group(2)));
+    }
+
+    /**
+     * The unconsumed slots of all of {@code ifname}'s receive queues, or -1 when netback does not show them (debugfs
+     * not mounted, a kernel without it, the vif gone or not connected).
+     */
+    public static int unconsumedSlots(Path debugfs, String ifname) {
+        Path dir = debugfs.resolve(ifname);
+        int total = 0;
+        int queues = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "io_ring_q*")) {
+            for (Path f : files) {
+                RxRing ring = parseRx(Files.readString(f));
+                if (ring == null) {
+                    return -1;
+                }
+                total += ring.unconsumedSlots();
+                queues++;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return queues == 0 ? -1 : total;
+    }
+
+    /** Whether netback's rings can be read at all here (a hint for operators; see docs/xen-driver.md). */
+    public static boolean visible(Path debugfs) {
+        return Files.isDirectory(debugfs);
+    }
+}
