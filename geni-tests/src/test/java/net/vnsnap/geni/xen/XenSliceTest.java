@@ -69,10 +69,6 @@ class XenSliceTest {
     static final String SLICE = "urn:publicid:IDN+vnsnap:xentest+slice+pair";
     static final String MIXED = "urn:publicid:IDN+vnsnap:xentest+slice+mixed";
     static final String DISKS = "urn:publicid:IDN+vnsnap:xentest+slice+disk";
-    /** Runs the scenario of two linked domUs through the coordinator, which is not yet reliable. */
-    static final String PAIR_SWITCH = "vnsnap.xen.pair.tests";
-    /** Runs the scenario of two domUs through the AM, which is not yet reliable. */
-    static final String AM_PAIR_SWITCH = "vnsnap.xen.am.pair.tests";
     /** What diskrec prints once a record is durable on the disk. */
     static final java.util.regex.Pattern BLK = java.util.regex.Pattern.compile("^blk (\\d+)$");
     /** Nested Xen under TCG is slow: a PVH domU with a vif takes half a minute to create, a live save a minute. */
@@ -283,10 +279,6 @@ class XenSliceTest {
     @Test
     @Order(4)
     void liveSnapshotOfTwoLinkedPvhDomUsRestoresAsOneConsistentCut() throws Exception {
-        // Not yet reliable (docs/xen-testing.md, scenario 4): frames in a domU's receive ring that its guest, slowed by
-        // the log-dirty pre-copy under nested TCG, had not processed when it froze are dropped by its restored netfront.
-        assumeTrue(Boolean.getBoolean(PAIR_SWITCH), "two linked domUs lose unprocessed ring frames now and then; run with -D"
-                + PAIR_SWITCH + "=true");
         HostInfo info = agent.info();
         assertEquals("xen", info.hypervisor());
         assertEquals("pvh", info.accelerator());
@@ -458,7 +450,8 @@ class XenSliceTest {
                     + "echo \"$n carrier=$(cat $v/carrier 2>/dev/null) tx=$(cat $s/tx_packets) tx_dropped=$(cat $s/tx_dropped)"
                     + " rx=$(cat $s/rx_packets) rx_dropped=$(cat $s/rx_dropped)\"; tc -s qdisc show dev $n 2>/dev/null | grep -E 'qdisc|dropped';"
                     + " grep -h -A2 -E '^RX:' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null;"
-                    + " grep -h 'internal queue' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null; done", Duration.ofSeconds(60))
+                    + " grep -h 'internal queue' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null; done;"
+                    + " grep -H . /sys/bus/xen-backend/devices/vif-*/state 2>&1 | head -n 4", Duration.ofSeconds(60))
                     .output());
         } catch (Exception e) {
             System.out.println("(cannot read the network path: " + e.getMessage() + ")");
@@ -577,10 +570,6 @@ class XenSliceTest {
     @Test
     @Order(5)
     void liveSnapshotThroughTheAmOfTwoLinkedPvhDomUsRestoresFromTheCut() throws Exception {
-        // Not yet reliable (docs/xen-testing.md, scenario 5): datagrams the switch replays to a restored domU through
-        // the AM went missing in the middle of the replay in one of two runs.
-        assumeTrue(Boolean.getBoolean(AM_PAIR_SWITCH), "two domUs through the AM lose replayed frames now and then; run with -D"
-                + AM_PAIR_SWITCH + "=true");
         assumeTrue(agent.info().modes().contains(SnapshotMode.LIVE), "this Xen offers no live snapshots of PVH guests");
         Identity bob = fed.issueUser("bob", "bob@example.org", Duration.ofDays(30));
         try (AmProcess am = AmProcess.start(new AmProcess.Settings(dir.resolve("am-pair"), fed.serverDirectory("am"), fed.trustRootsDirectory(),

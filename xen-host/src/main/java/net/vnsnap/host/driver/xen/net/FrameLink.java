@@ -16,8 +16,8 @@ public interface FrameLink extends AutoCloseable {
     void send(byte[] buf, int len) throws IOException;
 
     /**
-     * Whether the guest can take frames now. A vif's carrier comes up only once the domU's netfront has connected
-     * (after a boot, and after a restored domain runs again); a frame sent before that is dropped by netback.
+     * Whether the guest can take frames now: a vif's netfront must have connected (after a boot, and after a restored
+     * domain runs again); netback drops a frame sent before that.
      */
     default boolean ready() {
         return true;

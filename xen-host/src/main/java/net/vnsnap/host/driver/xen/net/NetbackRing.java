@@ -78,6 +78,18 @@ public final class NetbackRing {
         return queues == 0 ? -1 : total;
     }
 
+    /**
+     * Whether netback shows {@code ifname}'s receive ring: it adds the ring to debugfs as it connects the frontend's
+     * rings, just before it marks the vif connected; until then it drops every frame sent on the vif.
+     */
+    public static boolean connected(Path debugfs, String ifname) {
+        try {
+            return parseRx(Files.readString(debugfs.resolve(ifname).resolve("io_ring_q0"))) != null;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether netback's rings can be read at all here (a hint for operators; see docs/xen-driver.md). */
     public static boolean visible(Path debugfs) {
         return Files.isDirectory(debugfs);

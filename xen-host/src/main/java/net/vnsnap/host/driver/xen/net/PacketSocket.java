@@ -115,15 +115,40 @@ public final class PacketSocket implements FrameLink {
         return 0;
     }
 
-    /** The vif's carrier, which netback raises when the domU's netfront connects. */
+    /**
+     * Whether netback has connected the domU's netfront: the vif's carrier is up and its xenbus backend device is
+     * {@code Connected} (sysfs), or, on a kernel without that file, debugfs shows the vif's rings. The carrier alone is
+     * not enough: a new vif (a restored domain's) has it up before its frontend connects, and netback drops every
+     * frame until then.
+     */
     @Override
     public boolean ready() {
         try {
-            return "1".equals(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", ifname, "carrier")).strip());
+            if (!"1".equals(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", ifname, "carrier")).strip())) {
+                return false;
+            }
         } catch (IOException e) {
             // EINVAL while the interface is administratively down, or gone.
             return false;
         }
+        java.nio.file.Path state = backendState(XENBUS_BACKENDS, ifname);
+        if (state != null && java.nio.file.Files.exists(state)) {
+            try {
+                return "Connected".equals(java.nio.file.Files.readString(state).strip());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return !NetbackRing.visible(NetbackRing.DEBUGFS) || NetbackRing.connected(NetbackRing.DEBUGFS, ifname);
+    }
+
+    /** Where Linux lists xenbus backend devices, each with its state ("InitWait", "Connected", ...). */
+    static final java.nio.file.Path XENBUS_BACKENDS = java.nio.file.Path.of("/sys/bus/xen-backend/devices");
+
+    /** The xenbus state file of vif {@code vif<domid>.<devid>}: {@code vif-<domid>-<devid>/state}; null for another name. */
+    static java.nio.file.Path backendState(java.nio.file.Path backends, String ifname) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("vif(\\d+)\\.(\\d+)").matcher(ifname);
+        return m.matches() ? backends.resolve("vif-" + m.group(1) + "-" + m.group(2)).resolve("state") : null;
     }
 
     @Override

@@ -182,7 +182,8 @@ public final class VifRelay implements AutoCloseable {
             return;
         }
         long end = System.nanoTime() + READY_WAIT_NANOS;
-        while (!stopping && !vif.ready()) {
+        // Ready twice, 20 ms apart: netback shows a connecting vif's rings a moment before it takes frames on it.
+        while (!stopping && !(vif.ready() && settled())) {
             if (System.nanoTime() > end) {
                 LOG.warn("{}: the guest's link is still down after {} s; sending anyway", name, TimeUnit.NANOSECONDS.toSeconds(READY_WAIT_NANOS));
                 break;
@@ -195,6 +196,16 @@ public final class VifRelay implements AutoCloseable {
             }
         }
         guestReady = true;
+    }
+
+    private boolean settled() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+        return vif.ready();
     }
 
     /** Keeps a persistent error (e.g. the vif went away) from spinning a core. */

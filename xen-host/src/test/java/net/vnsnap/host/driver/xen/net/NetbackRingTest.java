@@ -73,6 +73,8 @@ class NetbackRingTest {
         Files.writeString(vif.resolve("io_ring_q1"), ioRing(1000, 746, 747));
         assertTrue(NetbackRing.visible(debugfs));
         assertEquals(5 + 3, NetbackRing.unconsumedSlots(debugfs, "vif3.0"));
+        assertTrue(NetbackRing.connected(debugfs, "vif3.0"));
+        assertFalse(NetbackRing.connected(debugfs, "vif4.0"), "no rings shown: not connected");
         Files.writeString(vif.resolve("io_ring_q1"), "Queue 1\n");
         assertEquals(-1, NetbackRing.unconsumedSlots(debugfs, "vif3.0"), "a queue without its ring: cannot tell");
     }
