@@ -358,6 +358,9 @@ public final class NestedXenHost implements AutoCloseable {
         String script = """
                 #!/bin/sh
                 # Per-run start script written by NestedXenHost: the test command channel, then vnsnap-hostd.
+                # /tmp (hostd's store) is RAM: keep it well below dom0's memory, so that a full store fails a snapshot
+                # with a clear error instead of the kernel killing hostd.
+                mount -o remount,size=%dm /tmp
                 mkdir -p /tmp/vnsnap-hostd %s
                 # As on an operator's dom0: hostd reads netback's rings there at a cut (docs/xen-driver.md).
                 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
@@ -371,7 +374,7 @@ public final class NestedXenHost implements AutoCloseable {
                 echo "VNSNAP-DOM0 hostd-exited rc=$?"
                 tail -n 40 /var/log/vnsnap-hostd.log
                 for f in /opt/vnsnap/run/hs_err_pid*.log; do [ -f "$f" ] && echo "VNSNAP-DOM0 $f:" && head -n 80 "$f"; done
-                """.formatted(DISK_IMAGE.substring(0, DISK_IMAGE.lastIndexOf('/')), DISK_IMAGE, COMMAND_PORT, COMMAND_PORT,
+                """.formatted(s.dom0MemoryMiB() * 2 / 3, DISK_IMAGE.substring(0, DISK_IMAGE.lastIndexOf('/')), DISK_IMAGE, COMMAND_PORT, COMMAND_PORT,
                 String.join(":", inDom0));
         Files.writeString(run.resolve("hostd.sh"), script);
 

@@ -345,6 +345,7 @@ class XenSliceTest {
         assertFalse(byXl.lines(0).stream().anyMatch(l -> l.contains("USERSPACE-UP")), "xa booted again under xl restore");
         assertEquals(firstTx, xlFirst, "xl restore continues from the same cut as the coordinator's restore");
         agent.removeSegment(SLICE, "lan0");
+        deleteQuietly(rec.id());
     }
 
     @Test
@@ -389,6 +390,7 @@ class XenSliceTest {
         } finally {
             destroyQuietly(agent, "xm");
             destroyQuietly(qemuAgent, "qm");
+            deleteQuietly(rec.id());
         }
     }
 
@@ -458,6 +460,18 @@ class XenSliceTest {
         }
     }
 
+    /**
+     * Deletes a snapshot a scenario no longer needs: dom0's store is in RAM, and the images of every scenario together
+     * would crowd out hostd. A cleanup that must not hide the test's own failure.
+     */
+    private void deleteQuietly(String snapshotId) {
+        try {
+            coordinator.delete(snapshotId);
+        } catch (Exception e) {
+            System.out.println("cleanup: cannot delete snapshot " + snapshotId + ": " + e.getMessage());
+        }
+    }
+
     /** Destroys a VM a test made, whatever its state; a cleanup that must not hide the test's own failure. */
     static void destroyQuietly(HostAgent h, String vm) {
         try {
@@ -504,6 +518,7 @@ class XenSliceTest {
                 + " but the restored writer continues with " + next + " (" + frozen.lines().findFirst().orElse("") + ")");
         assertFalse(restored.lines(0).stream().anyMatch(l -> l.contains("error") || l.contains("USERSPACE-UP")), restored.tail(0, 20));
         agent.destroyVm("xd");
+        deleteQuietly(rec.id());
     }
 
     @Test
