@@ -80,6 +80,25 @@ public final class AmClient {
         throw new CallFailed("the slivers of " + sliceUrn + " did not reach " + state + " within " + timeout + "; last Status: " + last);
     }
 
+    /**
+     * Calls Status until every sliver's operational status is one of {@code states} (e.g. ready or failed: no longer
+     * busy); fails with the last answer after {@code timeout}.
+     */
+    public List<Map<String, Object>> awaitAnyOf(java.util.Set<String> states, java.time.Duration timeout) throws XmlRpcException,
+            CallFailed, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        List<Map<String, Object>> last = List.of();
+        while (System.nanoTime() < end) {
+            last = status();
+            if (!last.isEmpty() && last.stream().allMatch(x -> states.contains(String.valueOf(x.get("geni_operational_status"))))) {
+                return last;
+            }
+            Thread.sleep(1000);
+        }
+        throw new CallFailed("the slivers of " + sliceUrn + " did not reach any of " + states + " within " + timeout + "; last Status: "
+                + last);
+    }
+
     private Object[] urns() {
         return new Object[] {sliceUrn};
     }

@@ -51,21 +51,4 @@ final class Dom0Commands {
         ok(host, "t=$(xenstore-read /local/domain/$(xl domid " + domain + ")/console/tty) && [ -c \"$t\" ] && cat > \"$t\" <<'VNSNAP_LINE'\n"
                 + line + "\nVNSNAP_LINE", Duration.ofSeconds(60));
     }
-
-    /** The name of the domain whose console announced {@code marker} (e.g. its address in the guest's USERSPACE-UP line). */
-    static String domainAnnouncing(NestedXenHost host, String marker, Duration timeout) throws IOException, InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String out = run(host, "grep -l -F -e '" + marker.replace("'", "") + "' " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-*.log", timeout)
-                    .output().strip();
-            if (!out.isEmpty() && out.lines().count() == 1) {
-                String file = out.substring(out.lastIndexOf('/') + 1);
-                return file.substring("guest-".length(), file.length() - ".log".length());
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError("no single domU console announced '" + marker + "' within " + timeout + ": " + out);
-            }
-            Thread.sleep(3000);
-        }
-    }
 }
