@@ -324,8 +324,12 @@ class XenSliceTest {
             assertEquals(VmState.RUNNING, v.state(), v.toString());
         }
         System.out.printf("restore on Xen: %d ms, resume skew %s%n", r.duration().toMillis(), r.resumeSkew());
-        printNetworkPath("two PVH domUs restored", List.of("xa", "xb"));
-        assertConsistent("xa", "xb", true, original, restored);
+        try {
+            assertConsistent("xa", "xb", true, original, restored);
+        } catch (AssertionError e) {
+            printNetworkPath("two PVH domUs restored", List.of("xa", "xb"));
+            throw e;
+        }
         long firstTx = Long.parseLong(restored.get("xa").await(Consistency.UDP_TX, 0, 0, SLOW).group(1));
         assertTrue(firstTx > beforeTx && firstTx <= completeTx + 1,
                 "xa's first datagram after the restore, " + firstTx + ", is not in (" + beforeTx + ", " + (completeTx + 1) + "]");
@@ -432,9 +436,9 @@ class XenSliceTest {
     }
 
     /**
-     * Prints what a lost frame's path can tell: hostd's log lines about frames (holds, channel state, drops) and each
-     * vif's counters, queue discipline and netback ring, and each guest's own interface and UDP counters, so that a
-     * failed consistency check can be explained.
+     * Prints, after a failed consistency check, what a lost frame's path can tell, so that the failure can be explained:
+     * hostd's log lines about frames (holds, channel state, drops), each vif's counters, queue discipline, netback ring
+     * and xenbus state, and each guest's own interface and UDP counters (typed into its console).
      */
     private void printNetworkPath(String when, List<String> domains) {
         try {
@@ -645,8 +649,12 @@ class XenSliceTest {
                 assertEquals(id, v.restoredFrom(), "the AM restored " + d + " from the snapshot: " + v);
                 assertEquals(VmState.RUNNING, v.state(), v.toString());
             }
-            printNetworkPath("two PVH domUs restored through the AM", List.of(x, y));
-            assertConsistent("x", "y", true, original, restored);
+            try {
+                assertConsistent("x", "y", true, original, restored);
+            } catch (AssertionError e) {
+                printNetworkPath("two PVH domUs restored through the AM", List.of(x, y));
+                throw e;
+            }
             client.delete();
         }
     }

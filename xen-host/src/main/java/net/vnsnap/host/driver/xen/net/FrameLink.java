@@ -12,7 +12,11 @@ public interface FrameLink extends AutoCloseable {
      */
     int receive(byte[] buf) throws IOException;
 
-    /** Sends a frame towards the guest. */
+    /**
+     * Sends a frame towards the guest.
+     *
+     * @throws FrameRefusedException when the link cannot take it for the moment (sending it again may work)
+     */
     void send(byte[] buf, int len) throws IOException;
 
     /**

@@ -22,19 +22,29 @@ public final class NetbackRing {
 
     private static final Pattern RX_HEADER = Pattern.compile("^RX: nr_ents (\\d+)$", Pattern.MULTILINE);
     private static final Pattern REQ = Pattern.compile("^req prod (\\d+) ", Pattern.MULTILINE);
-    private static final Pattern RSP = Pattern.compile("^rsp prod (\\d+) \\(base\\) pvt (\\d+) ", Pattern.MULTILINE);
+    private static final Pattern RSP = Pattern.compile("^rsp prod (\\d+) \\(base\\) pvt (\\d+) \\(-?\\d+\\) event (\\d+) ",
+            Pattern.MULTILINE);
 
-    /** One queue's receive ring: its size, the guest's request producer and netback's private response producer. */
-    public record RxRing(int entries, long requestsProduced, long responsesProduced) {
+    /**
+     * One queue's receive ring: its size, the guest's request producer, netback's private response producer and the
+     * response event the guest last set ({@code rsp_cons + 1} at its last check for more work).
+     */
+    public record RxRing(int entries, long requestsProduced, long responsesProduced, long responseEvent) {
 
         /**
-         * Slots holding responses the guest had not consumed (0 to {@link #entries}); ring indices are 32-bit and
-         * wrap, so the difference is taken modulo 2^32.
+         * Slots holding responses the guest had not consumed (0 to {@link #entries}), or -1 when the indices do not
+         * fit together. The consumer is at least {@code req_prod - entries} (netfront refills after every poll) and at
+         * least {@code rsp_event - 1}; the later of the two is taken. Ring indices are 32-bit and wrap.
          */
         public int unconsumedSlots() {
-            int consumerAtLeast = (int) requestsProduced - entries;
+            int fromRefill = (int) requestsProduced - entries;
+            int fromEvent = (int) responseEvent - 1;
+            int consumerAtLeast = fromEvent - fromRefill > 0 ? fromEvent : fromRefill;
             int unconsumed = (int) responsesProduced - consumerAtLeast;
-            return Math.max(0, Math.min(entries, unconsumed));
+            if (unconsumed > entries) {
+                return -1;
+            }
+            return Math.max(0, unconsumed);
         }
     }
 
@@ -52,30 +62,31 @@ public final class NetbackRing {
         if (!req.find(header.end()) || !rsp.find(header.end())) {
             return null;
         }
-        return new RxRing(Integer.parseInt(header.group(1)), Long.parseLong(req.group(1)), Long.parseLong(rsp.group(2)));
+        return new RxRing(Integer.parseInt(header.group(1)), Long.parseLong(req.group(1)), Long.parseLong(rsp.group(2)),
+                Long.parseLong(rsp.group(3)));
     }
 
     /**
-     * The unconsumed slots of all of {@code ifname}'s receive queues, or -1 when netback does not show them (debugfs
-     * not mounted, a kernel without it, the vif gone or not connected).
+     * The unconsumed slots of {@code ifname}'s receive ring, or -1 when netback does not show them (debugfs not
+     * mounted, a kernel without it, the vif gone or not connected, indices that do not fit) or the vif has several
+     * queues: netback spreads frames over them by flow, so which frames sit in which ring cannot be told.
      */
     public static int unconsumedSlots(Path debugfs, String ifname) {
         Path dir = debugfs.resolve(ifname);
-        int total = 0;
+        RxRing ring = null;
         int queues = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "io_ring_q*")) {
             for (Path f : files) {
-                RxRing ring = parseRx(Files.readString(f));
+                ring = parseRx(Files.readString(f));
                 if (ring == null) {
                     return -1;
                 }
-                total += ring.unconsumedSlots();
                 queues++;
             }
         } catch (IOException | RuntimeException e) {
             return -1;
         }
-        return queues == 0 ? -1 : total;
+        return queues == 1 ? ring.unconsumedSlots() : -1;
     }
 
     /**

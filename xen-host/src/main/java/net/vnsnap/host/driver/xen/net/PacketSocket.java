@@ -50,6 +50,9 @@ public final class PacketSocket implements FrameLink {
         return NetbackRing.unconsumedSlots(NetbackRing.DEBUGFS, ifname);
     }
 
+    /** Linux's errno for a full device queue. */
+    static final int ENOBUFS = 105;
+
     /** Loads libc through JNA. */
     public static PacketLibcRaw loadLibc() {
         return Native.load("c", PacketLibcRaw.class);
@@ -155,7 +158,12 @@ public final class PacketSocket implements FrameLink {
     public void send(byte[] buf, int len) throws IOException {
         long n = libc.send(fd, buf, len, 0);
         if (n != len) {
-            throw new IOException("send of " + len + " bytes on " + ifname + " failed (errno " + Native.getLastError() + ")");
+            int errno = Native.getLastError();
+            String msg = "send of " + len + " bytes on " + ifname + " failed (errno " + errno + ")";
+            if (n < 0 && (errno == ENOBUFS || errno == PacketLibcRaw.EAGAIN)) {
+                throw new FrameRefusedException(msg);
+            }
+            throw new IOException(msg);
         }
     }
 

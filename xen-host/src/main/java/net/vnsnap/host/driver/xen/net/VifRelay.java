@@ -43,6 +43,8 @@ public final class VifRelay implements AutoCloseable {
      */
     private final java.util.ArrayDeque<byte[]> recentToGuest = new java.util.ArrayDeque<>();
     static final int RECENT_FRAMES = 512;
+    /** The frame the vif refused and that is being offered again, if any; guarded by {@link #recentToGuest}. */
+    private byte[] refused;
     /** Set once the guest's link was seen up; read and written by the to-guest thread only. */
     private boolean guestReady;
     private volatile boolean stopping;
@@ -139,40 +141,50 @@ public final class VifRelay implements AutoCloseable {
 
     /**
      * Writes one frame to the vif, again while dom0 refuses it for a moment (a full device queue answers ENOBUFS while
-     * a restored guest has not posted its receive buffers yet), for up to {@link #SEND_RETRY_NANOS}; then drops it
-     * with a warning.
+     * a restored guest has not posted its receive buffers yet), for up to {@link #SEND_RETRY_NANOS}; then, or at once
+     * on any other error, drops it with a warning. While it is refused it counts as undelivered at a cut.
      */
     private void sendToGuest(byte[] frame) {
         long end = System.nanoTime() + SEND_RETRY_NANOS;
         while (true) {
-            try {
-                synchronized (recentToGuest) {
+            IOException failure;
+            synchronized (recentToGuest) {
+                try {
                     vif.send(frame, frame.length);
+                    refused = null;
                     framesToGuest.incrementAndGet();
                     if (recentToGuest.size() == RECENT_FRAMES) {
                         recentToGuest.removeFirst();
                     }
                     recentToGuest.addLast(frame);
+                    return;
+                } catch (FrameRefusedException e) {
+                    refused = frame;
+                    failure = e;
+                } catch (IOException e) {
+                    refused = null;
+                    failure = e;
+                    end = 0;
+                }
+                if (stopping || System.nanoTime() > end) {
+                    refused = null;
+                }
+            }
+            if (stopping) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                long n = framesDropped.incrementAndGet();
+                if (n == 1 || n % 100 == 0) {
+                    LOG.warn("{}: a frame to the guest was dropped ({} so far): {}", name, n, failure.getMessage());
                 }
                 return;
-            } catch (IOException e) {
-                if (stopping) {
-                    return;
-                }
-                if (System.nanoTime() > end) {
-                    long n = framesDropped.incrementAndGet();
-                    if (n == 1 || n % 100 == 0) {
-                        LOG.warn("{}: a frame to the guest was dropped after {} ms of retries ({} so far): {}", name,
-                                TimeUnit.NANOSECONDS.toMillis(SEND_RETRY_NANOS), n, e.getMessage());
-                    }
-                    return;
-                }
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -233,10 +245,15 @@ public final class VifRelay implements AutoCloseable {
             // counters until it stood still, so that no frame is counted in both places or in neither.
             int ring = vif.unconsumedRingSlots();
             long taken = vif.takenByGuest();
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; ; i++) {
                 int again = vif.unconsumedRingSlots();
                 long takenAgain = vif.takenByGuest();
                 if (again == ring && takenAgain == taken) {
+                    break;
+                }
+                if (i == 50) {
+                    LOG.warn("{}: netback's ring and counters did not stand still at the cut; frames to the guest may be"
+                            + " recorded twice or not at all", name);
                     break;
                 }
                 ring = again;
@@ -244,7 +261,7 @@ public final class VifRelay implements AutoCloseable {
                 pauseAfterError();
             }
             if (taken < 0) {
-                return Undelivered.NONE;
+                return refused == null ? Undelivered.NONE : new Undelivered(java.util.List.of(refused), 1, 0);
             }
             java.util.List<byte[]> all = new java.util.ArrayList<>(recentToGuest);
             int queued = (int) Math.max(0, Math.min(framesToGuest.get() - taken, all.size()));
@@ -254,7 +271,12 @@ public final class VifRelay implements AutoCloseable {
                 start--;
                 slots -= Math.max(1, (all.get(start).length + RING_SLOT_BYTES - 1) / RING_SLOT_BYTES);
             }
-            return new Undelivered(java.util.List.copyOf(all.subList(start, all.size())), queued, inRing);
+            java.util.List<byte[]> frames = new java.util.ArrayList<>(all.subList(start, all.size()));
+            if (refused != null) {
+                frames.add(refused); // refused by the vif so far: not in the guest, sent after the cut if at all
+                queued++;
+            }
+            return new Undelivered(java.util.List.copyOf(frames), queued, inRing);
         }
     }
 

@@ -32,6 +32,8 @@ class VifRelayTest {
         volatile long taken = -1;
         /** Unprocessed slots of the guest's receive ring; -1: the link cannot tell. */
         volatile int ringSlots = -1;
+        /** Whether every send fails for good (as on a vif that is gone). */
+        volatile boolean broken;
         /** Sends to refuse (as a full device queue does) before accepting again. */
         final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -66,8 +68,11 @@ class VifRelayTest {
 
         @Override
         public void send(byte[] buf, int len) throws IOException {
+            if (broken) {
+                throw new IOException("send failed (errno 19)");
+            }
             if (refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new IOException("send failed (errno 105)");
+                throw new FrameRefusedException("send failed (errno 105)");
             }
             toGuest.add(Arrays.copyOf(buf, len));
         }
@@ -189,6 +194,49 @@ class VifRelayTest {
                 }
                 assertEquals(0, r.framesDropped());
                 assertEquals(3, r.framesToGuest());
+            } finally {
+                r.close();
+            }
+        }
+    }
+
+    @Test
+    void aFrameTheVifKeepsRefusingIsUndeliveredAtACutAndOtherErrorsDropAtOnce() throws Exception {
+        Link vif = new Link();
+        vif.taken = 0;
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
+                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+            try {
+                vif.refusals.set(Integer.MAX_VALUE);
+                byte[] f = new byte[60];
+                f[59] = 7;
+                sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                VifRelay.Undelivered u = r.undeliveredAtCut();
+                while (u.frames().isEmpty() && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                    u = r.undeliveredAtCut();
+                }
+                assertEquals(List.of((byte) 7), lastBytes(u), "the frame being offered again is in no guest yet");
+                assertEquals(1, u.inQueues());
+                long dropEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (r.framesDropped() == 0 && System.nanoTime() < dropEnd) {
+                    Thread.sleep(20);
+                }
+                assertEquals(1, r.framesDropped(), "dropped once the retries ran out");
+                assertEquals(List.of(), r.undeliveredAtCut().frames(), "a dropped frame is no longer claimed");
+
+                vif.refusals.set(0);
+                vif.broken = true;
+                long t0 = System.nanoTime();
+                sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                while (r.framesDropped() == 1 && System.nanoTime() < dropEnd + TimeUnit.SECONDS.toNanos(5)) {
+                    Thread.sleep(5);
+                }
+                assertEquals(2, r.framesDropped());
+                assertTrue(System.nanoTime() - t0 < VifRelay.SEND_RETRY_NANOS, "a failure other than a refusal is not retried");
+                assertEquals(0, r.framesToGuest());
             } finally {
                 r.close();
             }
