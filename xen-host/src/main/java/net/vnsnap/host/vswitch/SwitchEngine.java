@@ -289,13 +289,7 @@ final class SwitchEngine implements Runnable {
             }
         }
         for (byte[] f : frames) {
-            int slot = p.recorded.isFull() ? -1 : pool.store(ByteBuffer.wrap(f), 0, f.length, p.epoch, newEpoch);
-            if (slot < 0) {
-                p.recordLost++;
-                continue;
-            }
-            p.recorded.offer(slot);
-            p.recordedTotal++;
+            record(p, p.epoch, newEpoch, ByteBuffer.wrap(f), 0, f.length);
         }
     }
 
@@ -580,7 +574,7 @@ final class SwitchEngine implements Runnable {
                 }
             }
             case DELIVER_AND_RECORD -> {
-                record(out, senderEpoch, buf, off, len);
+                record(out, senderEpoch, out.epoch, buf, off, len);
                 if (out.awaitingResume) {
                     park(out, senderEpoch, buf, off, len, true);
                 } else {
@@ -646,8 +640,9 @@ final class SwitchEngine implements Runnable {
         }
     }
 
-    private void record(Port out, int senderEpoch, ByteBuffer buf, int off, int len) {
-        int slot = out.recorded.isFull() ? -1 : pool.store(buf, off, len, senderEpoch, out.epoch);
+    /** Keeps a copy of a frame as channel state of the cut that took {@code out} to {@code receiverEpoch}. */
+    private void record(Port out, int senderEpoch, int receiverEpoch, ByteBuffer buf, int off, int len) {
+        int slot = out.recorded.isFull() ? -1 : pool.store(buf, off, len, senderEpoch, receiverEpoch);
         if (slot < 0) {
             out.recordLost++;
             return;
