@@ -180,10 +180,7 @@ public final class VifRelay implements AutoCloseable {
                 }
                 return;
             }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
+            if (!pause(2)) {
                 return;
             }
         }
@@ -200,32 +197,31 @@ public final class VifRelay implements AutoCloseable {
                 LOG.warn("{}: the guest's link is still down after {} s; sending anyway", name, TimeUnit.NANOSECONDS.toSeconds(READY_WAIT_NANOS));
                 break;
             }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pause(2)) {
                 return;
             }
         }
         guestReady = true;
     }
 
+    /** Whether the vif is still ready 20 ms on (true when interrupted: the caller stops waiting). */
     private boolean settled() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-        return vif.ready();
+        return !pause(20) || vif.ready();
     }
 
     /** Keeps a persistent error (e.g. the vif went away) from spinning a core. */
     private static void pauseAfterError() {
+        pause(10);
+    }
+
+    /** Sleeps; false when interrupted (the thread's interrupt flag is set again). */
+    private static boolean pause(long millis) {
         try {
-            Thread.sleep(10);
+            Thread.sleep(millis);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -258,7 +254,7 @@ public final class VifRelay implements AutoCloseable {
                 }
                 ring = again;
                 taken = takenAgain;
-                pauseAfterError();
+                pause(10);
             }
             if (taken < 0) {
                 return refused == null ? Undelivered.NONE : new Undelivered(java.util.List.of(refused), 1, 0);
