@@ -87,90 +87,58 @@ class VifRelayTest {
     void framesForAGuestWhoseLinkIsDownWaitInOrderUntilItComesUp() throws Exception {
         Link vif = new Link();
         vif.up = false;
-        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
-                for (int i = 1; i <= 3; i++) {
-                    byte[] f = new byte[60];
-                    f[59] = (byte) i;
-                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                }
-                assertEquals(null, vif.toGuest.poll(300, TimeUnit.MILLISECONDS), "nothing is sent while the guest's link is down");
-                vif.up = true;
-                for (int i = 1; i <= 3; i++) {
-                    byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
-                    assertNotNull(got, "frame " + i + " after the link came up");
-                    assertEquals((byte) i, got[59]);
-                }
-                assertEquals(3, r.framesToGuest());
-            } finally {
-                r.close();
-            }
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress()); VifRelay r = relay(vif, sw)) {
+            sendNumbered(sw, r, 3);
+            assertEquals(null, vif.toGuest.poll(300, TimeUnit.MILLISECONDS), "nothing is sent while the guest's link is down");
+            vif.up = true;
+            assertReceivedInOrder(vif, 3, "after the link came up");
+            assertEquals(3, r.framesToGuest());
         }
     }
 
     @Test
     void framesTheHypervisorHasNotTakenAreTheLastOnesWritten() throws Exception {
         Link vif = new Link();
-        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
-                assertEquals("vm1.net0", r.name());
-                for (int i = 1; i <= 5; i++) {
-                    byte[] f = new byte[60];
-                    f[59] = (byte) i;
-                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                }
-                for (int i = 1; i <= 5; i++) {
-                    assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame " + i);
-                }
-                assertEquals(List.of(), r.undeliveredAtCut().frames(), "a link that cannot tell: nothing is claimed");
-                vif.taken = 3;
-                VifRelay.Undelivered waiting = r.undeliveredAtCut();
-                assertEquals(List.of((byte) 4, (byte) 5), lastBytes(waiting), "the last two, oldest first");
-                assertEquals(2, waiting.inQueues());
-                assertEquals(0, waiting.inRing(), "a link that cannot see the ring claims nothing in it");
-                vif.ringSlots = 2;
-                waiting = r.undeliveredAtCut();
-                assertEquals(List.of((byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(waiting),
-                        "two unprocessed in the ring before the two queued");
-                assertEquals(2, waiting.inRing());
-                vif.taken = 5;
-                vif.ringSlots = 0;
-                assertEquals(List.of(), r.undeliveredAtCut().frames(), "all taken and processed");
-                vif.ringSlots = 9;
-                assertEquals(List.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(r.undeliveredAtCut()),
-                        "more ring slots than frames known: all of them, no more");
-            } finally {
-                r.close();
-            }
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress()); VifRelay r = relay(vif, sw)) {
+            assertEquals("vm1.net0", r.name());
+            sendNumbered(sw, r, 5);
+            assertReceivedInOrder(vif, 5, "written to the vif");
+            assertEquals(List.of(), r.undeliveredAtCut().frames(), "a link that cannot tell: nothing is claimed");
+            vif.taken = 3;
+            VifRelay.Undelivered waiting = r.undeliveredAtCut();
+            assertEquals(List.of((byte) 4, (byte) 5), lastBytes(waiting), "the last two, oldest first");
+            assertEquals(2, waiting.inQueues());
+            assertEquals(0, waiting.inRing(), "a link that cannot see the ring claims nothing in it");
+            vif.ringSlots = 2;
+            waiting = r.undeliveredAtCut();
+            assertEquals(List.of((byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(waiting),
+                    "two unprocessed in the ring before the two queued");
+            assertEquals(2, waiting.inRing());
+            vif.taken = 5;
+            vif.ringSlots = 0;
+            assertEquals(List.of(), r.undeliveredAtCut().frames(), "all taken and processed");
+            vif.ringSlots = 9;
+            assertEquals(List.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5), lastBytes(r.undeliveredAtCut()),
+                    "more ring slots than frames known: all of them, no more");
         }
     }
 
     @Test
     void aFrameTakesOneRingSlotPerStartedPage() throws Exception {
         Link vif = new Link();
-        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
-                for (int len : new int[] {60, 9000, 60}) {
-                    byte[] f = new byte[len];
-                    f[len - 1] = (byte) (len / 100);
-                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                    assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame of " + len);
-                }
-                vif.taken = 3;
-                vif.ringSlots = 4;
-                VifRelay.Undelivered waiting = r.undeliveredAtCut();
-                assertEquals(List.of(9000, 60), waiting.frames().stream().map(f -> f.length).toList(),
-                        "the last 60-byte frame takes one slot, the 9000-byte one three");
-                assertEquals(2, waiting.inRing());
-            } finally {
-                r.close();
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress()); VifRelay r = relay(vif, sw)) {
+            for (int len : new int[] {60, 9000, 60}) {
+                byte[] f = new byte[len];
+                f[len - 1] = (byte) (len / 100);
+                sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+                assertNotNull(vif.toGuest.poll(5, TimeUnit.SECONDS), "frame of " + len);
             }
+            vif.taken = 3;
+            vif.ringSlots = 4;
+            VifRelay.Undelivered waiting = r.undeliveredAtCut();
+            assertEquals(List.of(9000, 60), waiting.frames().stream().map(f -> f.length).toList(),
+                    "the last 60-byte frame takes one slot, the 9000-byte one three");
+            assertEquals(2, waiting.inRing());
         }
     }
 
@@ -178,25 +146,11 @@ class VifRelayTest {
     void aFrameTheVifRefusesForAMomentIsSentAgainInOrder() throws Exception {
         Link vif = new Link();
         vif.refusals.set(5);
-        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
-                for (int i = 1; i <= 3; i++) {
-                    byte[] f = new byte[60];
-                    f[59] = (byte) i;
-                    sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                }
-                for (int i = 1; i <= 3; i++) {
-                    byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
-                    assertNotNull(got, "frame " + i + " after the refusals");
-                    assertEquals((byte) i, got[59]);
-                }
-                assertEquals(0, r.framesDropped());
-                assertEquals(3, r.framesToGuest());
-            } finally {
-                r.close();
-            }
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress()); VifRelay r = relay(vif, sw)) {
+            sendNumbered(sw, r, 3);
+            assertReceivedInOrder(vif, 3, "after the refusals");
+            assertEquals(0, r.framesDropped());
+            assertEquals(3, r.framesToGuest());
         }
     }
 
@@ -204,42 +158,59 @@ class VifRelayTest {
     void aFrameTheVifKeepsRefusingIsUndeliveredAtACutAndOtherErrorsDropAtOnce() throws Exception {
         Link vif = new Link();
         vif.taken = 0;
-        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
-                vif.refusals.set(Integer.MAX_VALUE);
-                byte[] f = new byte[60];
-                f[59] = 7;
-                sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                VifRelay.Undelivered u = r.undeliveredAtCut();
-                while (u.frames().isEmpty() && System.nanoTime() < end) {
-                    Thread.sleep(5);
-                    u = r.undeliveredAtCut();
-                }
-                assertEquals(List.of((byte) 7), lastBytes(u), "the frame being offered again is in no guest yet");
-                assertEquals(1, u.inQueues());
-                long dropEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (r.framesDropped() == 0 && System.nanoTime() < dropEnd) {
-                    Thread.sleep(20);
-                }
-                assertEquals(1, r.framesDropped(), "dropped once the retries ran out");
-                assertEquals(List.of(), r.undeliveredAtCut().frames(), "a dropped frame is no longer claimed");
-
-                vif.refusals.set(0);
-                vif.broken = true;
-                long t0 = System.nanoTime();
-                sw.send(new DatagramPacket(f, f.length, r.localAddress()));
-                while (r.framesDropped() == 1 && System.nanoTime() < dropEnd + TimeUnit.SECONDS.toNanos(5)) {
-                    Thread.sleep(5);
-                }
-                assertEquals(2, r.framesDropped());
-                assertTrue(System.nanoTime() - t0 < VifRelay.SEND_RETRY_NANOS, "a failure other than a refusal is not retried");
-                assertEquals(0, r.framesToGuest());
-            } finally {
-                r.close();
+        try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress()); VifRelay r = relay(vif, sw)) {
+            vif.refusals.set(Integer.MAX_VALUE);
+            byte[] f = new byte[60];
+            f[59] = 7;
+            sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            VifRelay.Undelivered u = r.undeliveredAtCut();
+            while (u.frames().isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(5);
+                u = r.undeliveredAtCut();
             }
+            assertEquals(List.of((byte) 7), lastBytes(u), "the frame being offered again is in no guest yet");
+            assertEquals(1, u.inQueues());
+            long dropEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (r.framesDropped() == 0 && System.nanoTime() < dropEnd) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, r.framesDropped(), "dropped once the retries ran out");
+            assertEquals(List.of(), r.undeliveredAtCut().frames(), "a dropped frame is no longer claimed");
+
+            vif.refusals.set(0);
+            vif.broken = true;
+            long t0 = System.nanoTime();
+            sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+            while (r.framesDropped() == 1 && System.nanoTime() < dropEnd + TimeUnit.SECONDS.toNanos(5)) {
+                Thread.sleep(5);
+            }
+            assertEquals(2, r.framesDropped());
+            assertTrue(System.nanoTime() - t0 < VifRelay.SEND_RETRY_NANOS, "a failure other than a refusal is not retried");
+            assertEquals(0, r.framesToGuest());
+        }
+    }
+
+    /** A relay of {@code vif} from a free local port to the switch socket {@code sw}. */
+    private static VifRelay relay(Link vif, DatagramSocket sw) throws IOException {
+        return VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
+    }
+
+    /** Sends 60-byte frames numbered 1 to {@code n} (in their last byte) from the switch socket to the relay. */
+    private static void sendNumbered(DatagramSocket sw, VifRelay r, int n) throws IOException {
+        for (int i = 1; i <= n; i++) {
+            byte[] f = new byte[60];
+            f[59] = (byte) i;
+            sw.send(new DatagramPacket(f, f.length, r.localAddress()));
+        }
+    }
+
+    /** Asserts that the guest got the frames numbered 1 to {@code n}, in order, each within 5 s. */
+    private static void assertReceivedInOrder(Link vif, int n, String when) throws InterruptedException {
+        for (int i = 1; i <= n; i++) {
+            byte[] got = vif.toGuest.poll(5, TimeUnit.SECONDS);
+            assertNotNull(got, "frame " + i + " " + when);
+            assertEquals((byte) i, got[59]);
         }
     }
 
@@ -252,9 +223,7 @@ class VifRelayTest {
         Link vif = new Link();
         try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             sw.setSoTimeout(5000);
-            VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()));
-            try {
+            try (VifRelay r = relay(vif, sw)) {
                 for (int len : new int[] {60, 1514, 9000}) {
                     byte[] f = new byte[len];
                     f[12] = 0x08;
@@ -278,8 +247,6 @@ class VifRelayTest {
                 assertNotNull(got);
                 assertArrayEquals(in, got);
                 assertEquals(null, vif.toGuest.poll(200, TimeUnit.MILLISECONDS), "a datagram shorter than an Ethernet header is no frame");
-            } finally {
-                r.close();
             }
             assertTrue(vif.closed, "close stops the relay and closes the vif link");
         }
@@ -294,8 +261,7 @@ class VifRelayTest {
         offloaded[14 + 20 + 7] = 0x34;
         try (DatagramSocket sw = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             sw.setSoTimeout(5000);
-            try (VifRelay r = VifRelay.start("vm1.net0", vif, new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", sw.getLocalPort()))) {
+            try (VifRelay r = relay(vif, sw)) {
                 vif.fromGuest.add(offloaded);
                 DatagramPacket p = new DatagramPacket(new byte[2000], 2000);
                 sw.receive(p);
