@@ -553,25 +553,9 @@ class XenSliceTest {
             original.get("q").await(java.util.regex.Pattern.compile("USERSPACE-UP .*ip=10\\.0\\.7\\.2/24"), 0, 0, SLOW);
             original.get("q").awaitShell(SLOW);
             original.get("x").awaitShell(SLOW);
-            String bg = " </dev/null >/dev/ttyS0 2>&1 &";
-            // Receivers first; $((40+2)) is expanded by the guest's shell, so the echo of the typed line is not the answer.
-            work(line -> typeIntoQemu(Path.of(q.consoleLog()).getParent(), line), "udpseq recv 5001 1" + bg + " tcpstream recv 6001 "
-                    + TCP_EVERY + bg, original.get("q"));
-            work(line -> Dom0Commands.typeInto(host, x, line), "udpseq recv 5001 1" + bg, original.get("x"));
-            work(line -> Dom0Commands.typeInto(host, x, line), "(sleep 2; udpseq send 10.0.7.2 5001 " + UDP_RATE + " 1)" + bg
-                    + " tcpstream send 10.0.7.2 6001 " + TCP_RATE + " " + TCP_EVERY + bg, original.get("x"));
-            work(line -> typeIntoQemu(Path.of(q.consoleLog()).getParent(), line), "(sleep 2; udpseq send 10.0.7.1 5001 " + UDP_RATE
-                    + " 1)" + bg, original.get("q"));
-            awaitTraffic(original, "q");
-
-            Map<String, Object> answer = AmClient.struct(client.poa("vnsnap_snapshot", LocalTestbed.options("vnsnap_mode", "live",
-                    "vnsnap_label", "xen and qemu through the AM")));
-            String id = (String) answer.get("vnsnap_snapshot_id");
-            assertTrue(id != null && !id.isEmpty(), answer.toString());
-            List<Map<String, Object>> done = client.awaitState("geni_ready", SLOW);
-            done.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
-            System.out.printf("live snapshot %s through the AM of a Xen domU and a QEMU VM: %s%n", id, done);
-            Thread.sleep(3000); // the slice runs on past the snapshot
+            startWorkloads(original, "x", line -> Dom0Commands.typeInto(host, x, line), "10.0.7.1", "q",
+                    line -> typeIntoQemu(Path.of(q.consoleLog()).getParent(), line), "10.0.7.2");
+            String id = liveSnapshotThroughTheAm(client, "xen and qemu through the AM");
 
             Map<String, GuestConsole> restored = new LinkedHashMap<>();
             client.poa("vnsnap_restore", LocalTestbed.options("vnsnap_snapshot_id", id));
@@ -615,25 +599,9 @@ class XenSliceTest {
             original.put("y", byIp.get("10.0.6.2").console());
             original.get("x").awaitShell(SLOW);
             original.get("y").awaitShell(SLOW);
-            String bg = " </dev/null >/dev/ttyS0 2>&1 &";
-            // Receivers first; the TCP stream goes from x to y.
-            work(line -> Dom0Commands.typeInto(host, y, line), "udpseq recv 5001 1" + bg + " tcpstream recv 6001 " + TCP_EVERY + bg,
-                    original.get("y"));
-            work(line -> Dom0Commands.typeInto(host, x, line), "udpseq recv 5001 1" + bg, original.get("x"));
-            work(line -> Dom0Commands.typeInto(host, x, line), "(sleep 2; udpseq send 10.0.6.2 5001 " + UDP_RATE + " 1)" + bg
-                    + " tcpstream send 10.0.6.2 6001 " + TCP_RATE + " " + TCP_EVERY + bg, original.get("x"));
-            work(line -> Dom0Commands.typeInto(host, y, line), "(sleep 2; udpseq send 10.0.6.1 5001 " + UDP_RATE + " 1)" + bg,
-                    original.get("y"));
-            awaitTraffic(original, "y");
-
-            Map<String, Object> answer = AmClient.struct(client.poa("vnsnap_snapshot", LocalTestbed.options("vnsnap_mode", "live",
-                    "vnsnap_label", "two PVH domUs through the AM")));
-            String id = (String) answer.get("vnsnap_snapshot_id");
-            assertTrue(id != null && !id.isEmpty(), answer.toString());
-            List<Map<String, Object>> done = client.awaitState("geni_ready", SLOW);
-            done.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
-            System.out.printf("live snapshot %s through the AM of two PVH domUs: %s%n", id, done);
-            Thread.sleep(3000); // the slice runs on past the snapshot
+            startWorkloads(original, "x", line -> Dom0Commands.typeInto(host, x, line), "10.0.6.1", "y",
+                    line -> Dom0Commands.typeInto(host, y, line), "10.0.6.2");
+            String id = liveSnapshotThroughTheAm(client, "two PVH domUs through the AM");
 
             client.poa("vnsnap_restore", LocalTestbed.options("vnsnap_snapshot_id", id));
             // Each restored domain appends to its original's log, and the originals run on until the AM quiesces them.
@@ -786,11 +754,43 @@ class XenSliceTest {
         }
     }
 
+    /**
+     * Starts the workloads of two guests through their consoles, receivers first: UDP both ways, a TCP stream from
+     * {@code a} to {@code b}; returns once {@code b} receives.
+     */
+    private static void startWorkloads(Map<String, GuestConsole> consoles, String a, Typist typeA, String ipA, String b, Typist typeB,
+            String ipB) throws Exception {
+        String bg = " </dev/null >/dev/ttyS0 2>&1 &";
+        work(typeB, "udpseq recv 5001 1" + bg + " tcpstream recv 6001 " + TCP_EVERY + bg, consoles.get(b));
+        work(typeA, "udpseq recv 5001 1" + bg, consoles.get(a));
+        work(typeA, "(sleep 2; udpseq send " + ipB + " 5001 " + UDP_RATE + " 1)" + bg + " tcpstream send " + ipB + " 6001 " + TCP_RATE + " "
+                + TCP_EVERY + bg, consoles.get(a));
+        work(typeB, "(sleep 2; udpseq send " + ipA + " 5001 " + UDP_RATE + " 1)" + bg, consoles.get(b));
+        awaitTraffic(consoles, b);
+    }
+
+    /**
+     * Takes a live snapshot of the client's slice through the AM ({@code vnsnap_snapshot}) and waits until every sliver
+     * is ready again with the outcome "succeeded"; the slice then runs on 3 s past it. Returns the snapshot's id.
+     */
+    private static String liveSnapshotThroughTheAm(AmClient client, String label) throws Exception {
+        Map<String, Object> answer = AmClient.struct(client.poa("vnsnap_snapshot", LocalTestbed.options("vnsnap_mode", "live",
+                "vnsnap_label", label)));
+        String id = (String) answer.get("vnsnap_snapshot_id");
+        assertTrue(id != null && !id.isEmpty(), answer.toString());
+        List<Map<String, Object>> done = client.awaitState("geni_ready", SLOW);
+        done.forEach(st -> assertEquals("succeeded", st.get("vnsnap_last_outcome"), st.toString()));
+        System.out.printf("live snapshot %s through the AM (%s): %s%n", id, label, done);
+        Thread.sleep(3000); // the slice runs on past the snapshot
+        return id;
+    }
+
     /** Types a workload line and waits for the guest's shell to have run it (typing again once if nothing came). */
     private static void work(Typist typist, String line, GuestConsole console) throws Exception {
         java.util.regex.Pattern done = java.util.regex.Pattern.compile("^WORK-42$");
         for (int attempt = 1; ; attempt++) {
             long at = console.size();
+            // $((40+2)) is expanded by the guest's shell, so the echo of the typed line is not the answer.
             typist.type(line + " echo WORK-$((40+2))");
             try {
                 console.await(done, at, 0, Duration.ofMinutes(1));
