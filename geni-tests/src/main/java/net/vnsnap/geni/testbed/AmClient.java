@@ -68,16 +68,7 @@ public final class AmClient {
     /** Calls Status until every sliver's operational status is {@code state}; fails with the last answer after {@code timeout}. */
     public List<Map<String, Object>> awaitState(String state, java.time.Duration timeout) throws XmlRpcException, CallFailed,
             InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        List<Map<String, Object>> last = List.of();
-        while (System.nanoTime() < end) {
-            last = status();
-            if (!last.isEmpty() && last.stream().allMatch(x -> state.equals(x.get("geni_operational_status")))) {
-                return last;
-            }
-            Thread.sleep(1000);
-        }
-        throw new CallFailed("the slivers of " + sliceUrn + " did not reach " + state + " within " + timeout + "; last Status: " + last);
+        return await(java.util.Set.of(state), state, timeout);
     }
 
     /**
@@ -85,6 +76,11 @@ public final class AmClient {
      * busy); fails with the last answer after {@code timeout}.
      */
     public List<Map<String, Object>> awaitAnyOf(java.util.Set<String> states, java.time.Duration timeout) throws XmlRpcException,
+            CallFailed, InterruptedException {
+        return await(states, "any of " + states, timeout);
+    }
+
+    private List<Map<String, Object>> await(java.util.Set<String> states, String what, java.time.Duration timeout) throws XmlRpcException,
             CallFailed, InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         List<Map<String, Object>> last = List.of();
@@ -95,8 +91,7 @@ public final class AmClient {
             }
             Thread.sleep(1000);
         }
-        throw new CallFailed("the slivers of " + sliceUrn + " did not reach any of " + states + " within " + timeout + "; last Status: "
-                + last);
+        throw new CallFailed("the slivers of " + sliceUrn + " did not reach " + what + " within " + timeout + "; last Status: " + last);
     }
 
     private Object[] urns() {
