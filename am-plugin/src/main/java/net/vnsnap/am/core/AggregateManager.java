@@ -776,9 +776,21 @@ public final class AggregateManager implements AmApiV3 {
                 HostAgent a;
                 try {
                     a = hosts.agent(s.host());
+                    VmInfo now = action.equals(RESTART) ? null : a.vm(s.vmName());
+                    if (now != null && running(now) == OperationalState.FAILED) {
+                        // Only geni_restart leaves geni_failed: starting or stopping a VM that is not there is refused.
+                        String why = "VM " + s.vmName() + " (" + s.clientId() + ") on host " + s.host() + " is "
+                                + now.state().name().toLowerCase() + "; " + action + " cannot act on it, geni_restart recreates it";
+                        if (!bestEffort) {
+                            throw new GeniException(GeniCode.BADARGS, why);
+                        }
+                        errors.put(s.urn(), why);
+                        changed.put(s.urn(), s.withOperational(OperationalState.FAILED, why));
+                        continue;
+                    }
                     switch (action) {
                         case START -> {
-                            VmInfo vm = a.vm(s.vmName());
+                            VmInfo vm = now;
                             if (vm.state() == VmState.PAUSED) {
                                 a.resumeVm(s.vmName());
                                 undo.add(s.host(), "pausing " + s.vmName(), x -> x.pauseVm(s.vmName()));
@@ -786,7 +798,7 @@ public final class AggregateManager implements AmApiV3 {
                             changed.put(s.urn(), s.withOperational(OperationalState.READY, ""));
                         }
                         case STOP -> {
-                            VmInfo vm = a.vm(s.vmName());
+                            VmInfo vm = now;
                             if (vm.state() == VmState.RUNNING) {
                                 a.pauseVm(s.vmName());
                                 undo.add(s.host(), "resuming " + s.vmName(), x -> x.resumeVm(s.vmName()));

@@ -209,7 +209,7 @@ class AmV3EndpointWireTest {
                 new Object[] {Map.of("urn", "urn:publicid:IDN+vnsnap:wire+user+alice", "keys", new Object[] {"ssh-ed25519 AAAA"})},
                 Map.of());
         assertEquals("<rspec type=\"manifest\"/>", created.get("value"));
-        assertEquals(List.of("Allocate " + slice + " 8", "Provision [" + slice + "] users=1", "POA geni_start"), CALLS);
+        assertEquals(List.of("Allocate " + slice + " 8", "Provision [" + slice + "] users=1", "POA geni_start best-effort"), CALLS);
         Map<String, Object> st = (Map<String, Object>) ((Map<String, Object>) v2.call("SliverStatus", slice, new Object[0],
                 Map.of())).get("value");
         assertEquals("configuring", st.get("geni_status"), "a slice is as ready as its least ready sliver");

@@ -65,7 +65,7 @@ final class RecordingAm implements AmApiV3 {
     }
 
     public ActionResult performOperationalAction(ApiCall c, List<String> urns, String action) throws GeniException {
-        calls.add("POA " + action);
+        calls.add("POA " + action + (c.options().bool("geni_best_effort", false) ? " best-effort" : ""));
         if (action.equals("vnsnap_snapshot")) {
             return new ActionResult(List.of(), Map.of("vnsnap_snapshot_id", "snap-1"));
         }

@@ -391,6 +391,33 @@ class AggregateManagerTest {
     }
 
     @Test
+    void startingOrStoppingACrashedVmIsRefusedAndChangesNothing() throws Exception {
+        var h = harness();
+        value(allocate(h, AmFixture.twoNodes(true), options()));
+        value(provision(h, options()));
+        Object[] urns = {demo};
+        ok(h.v3(fx.alice, "PerformOperationalAction", urns, creds(demoCred), "geni_stop", options()));
+        String crashed = h.h2.states.keySet().iterator().next();
+        h.h2.states.put(crashed, VmState.CRASHED);
+        String before = h.state();
+        for (String action : List.of("geni_start", "geni_stop")) {
+            Map<String, Object> r = h.v3(fx.alice, "PerformOperationalAction", urns, creds(demoCred), action, options());
+            assertEquals(GeniCode.BADARGS.wire(), code(r), r::toString);
+            assertTrue(((String) r.get("output")).contains(crashed + " (") && ((String) r.get("output")).contains("is crashed")
+                    && ((String) r.get("output")).contains("geni_restart"), r.toString());
+            assertEquals(before, h.state());
+            assertTrue(h.h1.states.values().stream().allMatch(x -> x == VmState.PAUSED), h.h1.states.toString());
+        }
+        // Best effort starts the other VM and reports the crashed one as failed, with the reason.
+        List<Map<String, Object>> answer = slivers(ok(h.v3(fx.alice, "PerformOperationalAction", urns, creds(demoCred), "geni_start",
+                options("geni_best_effort", true))));
+        assertTrue(h.h1.states.values().stream().allMatch(x -> x == VmState.RUNNING), h.h1.states.toString());
+        assertEquals(List.of("geni_failed", "geni_ready"), answer.stream().map(x -> (String) x.get("geni_operational_status")).sorted().toList());
+        assertTrue(answer.stream().anyMatch(x -> ((String) x.get("geni_error")).contains("is crashed")), answer.toString());
+        assertEquals(VmState.CRASHED, h.h2.states.get(crashed));
+    }
+
+    @Test
     void aRestartedAmServesTheSameSlices() throws Exception {
         Path db = dir.resolve("restart.db");
         var h = fx.new Harness(SqliteSliceStore.open(db), List.of());

@@ -67,7 +67,11 @@ public final class AmV2Endpoint extends GeniEndpoint {
                 api.allocate(call, slice, Wire.string(p.get(2), "rspec"));
                 List<String> urns = List.of(slice);
                 Slivers provisioned = api.provision(call, urns);
-                api.performOperationalAction(call, urns, "geni_start");
+                // The slivers exist now: a VM that died since Provision shows as failed in SliverStatus rather than
+                // failing a call whose resources stay allocated.
+                Map<String, Object> startOptions = new LinkedHashMap<>(withUsers);
+                startOptions.put("geni_best_effort", Boolean.TRUE);
+                api.performOperationalAction(new ApiCall(caller, base.credentials(), new Options(startOptions)), urns, "geni_start");
                 return ok(provisioned.rspec());
             }
             case "SliverStatus": {
