@@ -446,23 +446,23 @@ class XenSliceTest {
     private void printNetworkPath(String when, List<String> domains) {
         try {
             for (String d : domains) {
-                Dom0Commands.typeInto(host, d, "echo NETSTATS-BEGIN; cat /proc/net/dev; grep Udp: /proc/net/snmp; echo NETSTATS-END");
+                Dom0Commands.typeInto(host, d, "echo NETSTATS-BEGIN; cat /proc/net/dev; grep -E '^(Ip|Udp):' /proc/net/snmp; cat /proc/net/softnet_stat; echo NETSTATS-END");
             }
             Thread.sleep(5000);
             for (String d : domains) {
                 System.out.println("--- " + d + "'s own view ---");
                 System.out.println(Dom0Commands.run(host, "sed -n '/NETSTATS-BEGIN/,/NETSTATS-END/p' " + NestedXenHost.CONSOLE_LOG_DIR + "/guest-"
-                        + d + ".log | tail -n 12", Duration.ofSeconds(60)).output());
+                        + d + ".log | tail -n 20", Duration.ofSeconds(60)).output());
             }
             System.out.println("--- " + when + ": hostd on frames ---");
-            host.hostdLog().lines().filter(l -> l.contains("frame") || l.contains(" WARN ") || l.contains("resumed VMs"))
+            host.hostdLog().lines().filter(l -> l.contains("frame") || l.contains(" WARN ") || l.contains("resumed VMs") || l.contains("link is up"))
                     .forEach(System.out::println);
             System.out.println(Dom0Commands.run(host, "for v in /sys/class/net/vif*; do n=${v##*/}; s=$v/statistics; "
                     + "echo \"$n carrier=$(cat $v/carrier 2>/dev/null) tx=$(cat $s/tx_packets) tx_dropped=$(cat $s/tx_dropped)"
                     + " rx=$(cat $s/rx_packets) rx_dropped=$(cat $s/rx_dropped)\"; tc -s qdisc show dev $n 2>/dev/null | grep -E 'qdisc|dropped';"
                     + " grep -h -A2 -E '^RX:' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null;"
                     + " grep -h 'internal queue' /sys/kernel/debug/xen-netback/$n/io_ring_q* 2>/dev/null; done;"
-                    + " grep -H . /sys/bus/xen-backend/devices/vif-*/state 2>&1 | head -n 4", Duration.ofSeconds(60))
+                    + " grep -H . /sys/bus/xen-backend/devices/vif-*/state 2>&1 | head -n 4; echo dom0:; grep Udp: /proc/net/snmp", Duration.ofSeconds(60))
                     .output());
         } catch (Exception e) {
             System.out.println("(cannot read the network path: " + e.getMessage() + ")");

@@ -1570,6 +1570,9 @@ public final class LocalHostAgent implements HostAgent, AutoCloseable {
             try {
                 for (PortBinding b : release) {
                     vswitch.resume(b.port()); // recorded frames are queued at the VM's socket before it runs
+                    PortCounters c = vswitch.counters(b.port());
+                    LOG.info("{}.{} resumed: recorded frames replayed {}, held frames released {} (port totals)", e.name, b.nic(), c.injected(),
+                            c.released());
                 }
                 driver.resume(e.name);
                 // Taken right after the hypervisor's resume returned: the measured resume instant of this VM.

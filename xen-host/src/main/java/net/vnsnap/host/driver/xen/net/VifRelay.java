@@ -43,10 +43,19 @@ public final class VifRelay implements AutoCloseable {
      */
     private final java.util.ArrayDeque<byte[]> recentToGuest = new java.util.ArrayDeque<>();
     static final int RECENT_FRAMES = 512;
+    /** How long after the guest's link comes up the frames written are counted once in the log. */
+    static final long FIRST_FRAMES_NANOS = TimeUnit.SECONDS.toNanos(3);
     /** The frame the vif refused and that is being offered again, if any; guarded by {@link #recentToGuest}. */
     private byte[] refused;
     /** Set once the guest's link was seen up; read and written by the to-guest thread only. */
     private boolean guestReady;
+    /**
+     * When the guest's link came up, and the frames sent to the guest until then; the to-guest thread reports the first
+     * seconds after it once ({@link #reportFirstFrames}), since that is when a restored VM's replayed frames go out.
+     */
+    private long readyAtNanos;
+    private long framesAtReady;
+    private boolean firstFramesReported;
     private volatile boolean stopping;
 
     private VifRelay(String name, FrameLink vif, DatagramChannel udp, InetSocketAddress remote) {
@@ -127,6 +136,7 @@ public final class VifRelay implements AutoCloseable {
                     awaitGuestReady();
                     byte[] copy = java.util.Arrays.copyOf(in.array(), in.remaining());
                     sendToGuest(copy);
+                    reportFirstFrames();
                 }
             } catch (ClosedChannelException e) {
                 return;
@@ -190,7 +200,8 @@ public final class VifRelay implements AutoCloseable {
         if (guestReady) {
             return;
         }
-        long end = System.nanoTime() + READY_WAIT_NANOS;
+        long start = System.nanoTime();
+        long end = start + READY_WAIT_NANOS;
         // Ready twice, 20 ms apart: netback shows a connecting vif's rings a moment before it takes frames on it.
         while (!stopping && !(vif.ready() && settled())) {
             if (System.nanoTime() > end) {
@@ -202,6 +213,20 @@ public final class VifRelay implements AutoCloseable {
             }
         }
         guestReady = true;
+        readyAtNanos = System.nanoTime();
+        framesAtReady = framesToGuest.get();
+        LOG.info("{}: the guest's link is up ({} ms after the first frame for it came)", name,
+                TimeUnit.NANOSECONDS.toMillis(readyAtNanos - start));
+    }
+
+    /** Once, at the first frame 3 s after the link came up: how many frames reached the guest in those seconds. */
+    private void reportFirstFrames() {
+        if (firstFramesReported || !guestReady || System.nanoTime() - readyAtNanos < FIRST_FRAMES_NANOS) {
+            return;
+        }
+        firstFramesReported = true;
+        LOG.info("{}: {} frames written to the guest in the {} ms after its link came up ({} dropped so far)", name,
+                framesToGuest.get() - framesAtReady, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readyAtNanos), framesDropped.get());
     }
 
     /** Whether the vif is still ready 20 ms on (true when interrupted: the caller stops waiting). */
