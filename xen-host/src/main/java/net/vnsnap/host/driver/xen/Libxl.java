@@ -31,21 +31,28 @@ final class Libxl implements AutoCloseable {
     /** The libxl stream version of a save written by this libxl (xl: STREAMv2 in the header means 2). */
     static final int STREAM_VERSION_2 = 2;
 
+    /** Kept to open sibling contexts on the same libraries. */
+    private final RawLibraries raw;
     private final LibxlRaw xl;
     private final LibcRaw libc;
     private final XenToolLogRaw xtl;
     private final XenStoreRaw xs;
     private final Pointer ctx;
     private final Pointer logger;
+    /** Only the first context destroys the logger its siblings share. */
+    private final boolean ownsLogger;
     /** libxl keeps a pointer to the hooks for the context's lifetime, so they must stay reachable. */
     private final LibxlChildprocHooks hooks;
     /**
-     * One long libxl operation (create, restore, save) at a time per context: two concurrent saves killed hostd with
-     * SIGABRT on the nested test host. Short calls (info, pause, unpause, destroy) do not take it.
+     * One long libxl operation (create, restore, save) at a time per context: two concurrent saves on one context killed
+     * hostd with SIGABRT on the nested test host. Saves that should overlap each take a sibling context
+     * ({@link LibxlContexts}), as two xl processes would. Short calls (info, pause, unpause, destroy) do not take it.
      */
     private final java.util.concurrent.locks.ReentrantLock longOperation = new java.util.concurrent.locks.ReentrantLock(true);
 
-    private Libxl(RawLibraries raw, Pointer ctx, Pointer logger, LibxlChildprocHooks hooks) {
+    private Libxl(RawLibraries raw, Pointer ctx, Pointer logger, boolean ownsLogger, LibxlChildprocHooks hooks) {
+        this.raw = raw;
+        this.ownsLogger = ownsLogger;
         this.xl = raw.libxl();
         this.libc = raw.libc();
         this.xtl = raw.xtl();
@@ -68,17 +75,33 @@ final class Libxl implements AutoCloseable {
         if (lg == null) {
             throw new LibxlException("xtl_createlogger_stdiostream", LibxlError.NOMEM.code(), LibxlError.NOMEM, "no logger");
         }
+        try {
+            return open(raw, lg, true);
+        } catch (LibxlException e) {
+            raw.xtl().xtl_logger_destroy(lg);
+            throw e;
+        }
+    }
+
+    /**
+     * Another context on the same libraries and logger, for a long operation that should not wait for this one's; the
+     * selective reaping lets several contexts share the process.
+     */
+    Libxl sibling() throws LibxlException {
+        return open(raw, logger, false);
+    }
+
+    private static Libxl open(RawLibraries raw, Pointer lg, boolean ownsLogger) throws LibxlException {
         PointerByReference p = new PointerByReference();
         int rc = raw.libxl().libxl_ctx_alloc(p, LibxlRaw.LIBXL_VERSION, 0, lg);
         if (rc != 0) {
-            raw.xtl().xtl_logger_destroy(lg);
             throw new LibxlException("libxl_ctx_alloc", rc, LibxlError.of(rc), "is this a Xen dom0 with xenstored running?");
         }
         LibxlChildprocHooks hooks = new LibxlChildprocHooks();
         hooks.chldowner = LibxlRaw.LIBXL_SIGCHLD_OWNER_LIBXL_ALWAYS_SELECTIVE_REAP;
         hooks.write();
         raw.libxl().libxl_childproc_setmode(p.getValue(), hooks, null);
-        return new Libxl(raw, p.getValue(), lg, hooks);
+        return new Libxl(raw, p.getValue(), lg, ownsLogger, hooks);
     }
 
     /** The error funnel: every libxl result code passes here. */
@@ -272,7 +295,9 @@ final class Libxl implements AutoCloseable {
     @Override
     public void close() {
         xl.libxl_ctx_free(ctx);
-        xtl.xtl_logger_destroy(logger);
+        if (ownsLogger) {
+            xtl.xtl_logger_destroy(logger);
+        }
     }
 
     /** A failed libc or libxenstore call, with the errno JNA kept for this thread. */

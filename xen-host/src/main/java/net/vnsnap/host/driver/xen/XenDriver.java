@@ -54,6 +54,8 @@ public final class XenDriver implements HypervisorDriver {
 
     private final XenConfig config;
     private final Libxl libxl;
+    /** One context per running save, so a slice's domains are saved at once (their cuts then lie close together). */
+    private final LibxlContexts saveContexts;
     private final VifLinks links;
     private final Clock clock;
     private final HostCaps caps;
@@ -75,6 +77,7 @@ public final class XenDriver implements HypervisorDriver {
             throw XenErrors.toDriver(e, Operation.CAPABILITIES, null, VmState.SHUTOFF);
         }
         this.libxl = l;
+        this.saveContexts = new LibxlContexts(l);
         try {
             this.caps = libxl.hostCaps();
             this.type = config.guestType().resolve(caps);
@@ -115,6 +118,11 @@ public final class XenDriver implements HypervisorDriver {
                     NetbackRing.DEBUGFS);
         }
         return new XenDriver(config, raw, ifname -> PacketSocket.open(packetLibc, ifname, config.relayPoll()), Clock.systemUTC());
+    }
+
+    /** How many extra libxl contexts saves have opened: at most the number that ever ran at once. */
+    int saveContextsOpened() {
+        return saveContexts.opened();
     }
 
     /** The concrete guest type domUs get here. */
@@ -308,7 +316,17 @@ public final class XenDriver implements HypervisorDriver {
             if (before != VmState.RUNNING) {
                 throw new DriverException("cannot snapshot " + vm + ": it is " + before + ", not RUNNING");
             }
-            return new XenSnapshot(libxl, d, request, config, clock, caps.version()).run();
+            Libxl own;
+            try {
+                own = saveContexts.take();
+            } catch (LibxlException e) {
+                throw XenErrors.toDriver(e, Operation.SNAPSHOT, vm, before);
+            }
+            try {
+                return new XenSnapshot(own, d, request, config, clock, caps.version()).run();
+            } finally {
+                saveContexts.give(own);
+            }
         } finally {
             d.operation.unlock();
         }
@@ -370,6 +388,7 @@ public final class XenDriver implements HypervisorDriver {
         for (String name : List.copyOf(vms.keySet())) {
             destroy(name);
         }
+        saveContexts.close();
         libxl.close();
     }
 

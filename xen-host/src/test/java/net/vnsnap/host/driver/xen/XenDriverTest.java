@@ -221,6 +221,45 @@ class XenDriverTest {
     }
 
     @Test
+    void savesOfTwoDomainsRunAtOnceOnTheirOwnContextsWhichAreReused() throws Exception {
+        driver.create(spec("vm1", freePortPair()));
+        driver.create(spec("vm2", freePortPair()));
+        driver.start("vm1");
+        driver.start("vm2");
+        long contextsBefore = xen.calls.stream().filter(c -> c.startsWith("libxl_ctx_alloc")).count();
+        // Each pre-copy waits for the other's to begin: on one shared context the second would wait for the first to end.
+        java.util.concurrent.CountDownLatch bothPreCopying = new java.util.concurrent.CountDownLatch(2);
+        List<Boolean> overlapped = java.util.Collections.synchronizedList(new ArrayList<>());
+        xen.duringPreCopy = domid -> {
+            bothPreCopying.countDown();
+            try {
+                overlapped.add(bothPreCopying.await(5, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("a.img"), CutHook.NONE)));
+            var second = pool.submit(() -> driver.snapshot("vm2", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("b.img"), CutHook.NONE)));
+            first.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(true, true), overlapped, "both pre-copies ran at the same time");
+        assertEquals(2, driver.saveContextsOpened());
+        xen.duringPreCopy = domid -> { };
+        driver.snapshot("vm1", SnapshotRequest.of(SnapshotMode.LIVE, dir.resolve("c.img"), CutHook.NONE));
+        assertEquals(2, driver.saveContextsOpened(), "a later save reuses an idle context");
+        assertEquals(contextsBefore + 2, xen.calls.stream().filter(c -> c.startsWith("libxl_ctx_alloc")).count());
+        driver.close();
+        driver = null;
+        assertEquals(3, xen.calls.stream().filter(c -> c.startsWith("libxl_ctx_free")).count(), "the driver's context and both siblings");
+        assertEquals(1, xen.calls.stream().filter(c -> c.startsWith("xtl_logger_destroy")).count(), "the shared logger, once");
+    }
+
+    @Test
     void liveSnapshotHoldsFramesFromLibxlsSuspendRequestNotDuringThePreCopy() throws Exception {
         driver.create(spec("vm1", freePortPair()));
         driver.start("vm1");
