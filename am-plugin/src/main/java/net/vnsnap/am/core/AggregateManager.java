@@ -790,16 +790,14 @@ public final class AggregateManager implements AmApiV3 {
                     }
                     switch (action) {
                         case START -> {
-                            VmInfo vm = now;
-                            if (vm.state() == VmState.PAUSED) {
+                            if (now.state() == VmState.PAUSED) {
                                 a.resumeVm(s.vmName());
                                 undo.add(s.host(), "pausing " + s.vmName(), x -> x.pauseVm(s.vmName()));
                             }
                             changed.put(s.urn(), s.withOperational(OperationalState.READY, ""));
                         }
                         case STOP -> {
-                            VmInfo vm = now;
-                            if (vm.state() == VmState.RUNNING) {
+                            if (now.state() == VmState.RUNNING) {
                                 a.pauseVm(s.vmName());
                                 undo.add(s.host(), "resuming " + s.vmName(), x -> x.resumeVm(s.vmName()));
                             }

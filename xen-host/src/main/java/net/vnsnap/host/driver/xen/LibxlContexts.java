@@ -1,7 +1,6 @@
 package net.vnsnap.host.driver.xen;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
@@ -14,8 +13,8 @@ final class LibxlContexts implements AutoCloseable {
     private final Libxl first;
     // @GuardedBy("this") contexts no save holds now
     private final Deque<Libxl> idle = new ArrayDeque<>();
-    // @GuardedBy("this") every context opened, for the count and for close
-    private final List<Libxl> opened = new ArrayList<>();
+    // @GuardedBy("this") how many siblings were opened (idle or lent)
+    private int opened;
     // @GuardedBy("this") after close, a context given back is closed instead of kept
     private boolean closed;
 
@@ -38,7 +37,7 @@ final class LibxlContexts implements AutoCloseable {
         Libxl fresh = first.sibling();
         synchronized (this) {
             if (!closed) {
-                opened.add(fresh);
+                opened++;
                 return fresh;
             }
         }
@@ -59,7 +58,7 @@ final class LibxlContexts implements AutoCloseable {
 
     /** How many sibling contexts exist: at most the number of saves that ever ran at once. */
     synchronized int opened() {
-        return opened.size();
+        return opened;
     }
 
     /** Closes the idle contexts now and each lent one when it is given back. */
